@@ -1,0 +1,4 @@
+DROP TABLE loads;
+DROP TABLE sources;
+DROP TABLE indicators;
+DROP TABLE places;

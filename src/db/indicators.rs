@@ -1,0 +1,93 @@
+//! The indicator catalogue.
+
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use super::schema::indicators;
+use crate::domain::ValueType;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = indicators, check_for_backend(diesel::pg::Pg))]
+pub struct Indicator {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub description_zh: String,
+    pub description_en: String,
+    pub category: String,
+    pub unit: String,
+    pub value_type: ValueType,
+}
+
+/// One page of indicators in code order after `after`, and the total matching the filter.
+pub fn list(
+    conn: &mut PgConnection,
+    category: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<(Vec<Indicator>, i64)> {
+    let filtered = || {
+        let mut query = indicators::table.into_boxed();
+        if let Some(category) = category {
+            query = query.filter(indicators::category.eq(category.to_owned()));
+        }
+        query
+    };
+    let total = filtered().count().get_result(conn)?;
+    let mut query = filtered()
+        .select(Indicator::as_select())
+        .order(indicators::code)
+        .limit(limit + 1);
+    if let Some(after) = after {
+        query = query.filter(indicators::code.gt(after.to_owned()));
+    }
+    Ok((query.load(conn)?, total))
+}
+
+pub fn find(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Indicator>> {
+    indicators::table
+        .find(code)
+        .select(Indicator::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every category in use, sorted.
+pub fn categories(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+    indicators::table
+        .select(indicators::category)
+        .distinct()
+        .order(indicators::category)
+        .load(conn)
+}
+
+/// The codes among `codes` that name no indicator.
+pub fn missing(conn: &mut PgConnection, codes: &[String]) -> QueryResult<Vec<String>> {
+    let found: Vec<String> = indicators::table
+        .filter(indicators::code.eq_any(codes))
+        .select(indicators::code)
+        .load(conn)?;
+    Ok(codes
+        .iter()
+        .filter(|c| !found.contains(c))
+        .cloned()
+        .collect())
+}
+
+/// Inserts or updates indicators by code.
+pub fn upsert(conn: &mut PgConnection, rows: &[Indicator]) -> QueryResult<usize> {
+    diesel::insert_into(indicators::table)
+        .values(rows)
+        .on_conflict(indicators::code)
+        .do_update()
+        .set((
+            indicators::name_zh.eq(excluded(indicators::name_zh)),
+            indicators::name_en.eq(excluded(indicators::name_en)),
+            indicators::description_zh.eq(excluded(indicators::description_zh)),
+            indicators::description_en.eq(excluded(indicators::description_en)),
+            indicators::category.eq(excluded(indicators::category)),
+            indicators::unit.eq(excluded(indicators::unit)),
+            indicators::value_type.eq(excluded(indicators::value_type)),
+        ))
+        .execute(conn)
+}

@@ -1,0 +1,155 @@
+//! PostgreSQL access: the connection pool, migrations, and one module of queries per table.
+//! Diesel is synchronous, so request handlers reach it only through [`run`], on the blocking pool.
+
+pub mod indicators;
+pub mod observations;
+pub mod places;
+pub mod schema;
+pub mod sources;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::ApiError;
+
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+pub type PgConn = PooledConnection<ConnectionManager<PgConnection>>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Builds the pool. Connections are opened lazily, so this succeeds while PostgreSQL is down.
+pub fn pool(database_url: &str, size: u32, timeout: Duration) -> PgPool {
+    Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(timeout)
+        .build_unchecked(ConnectionManager::new(database_url))
+}
+
+/// Runs a database closure on the blocking thread pool with a pooled connection.
+pub async fn run<T, F>(pool: &PgPool, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConn) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get().map_err(ApiError::unavailable)?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+}
+
+/// Applies every pending embedded migration.
+pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<()> {
+    conn.run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
+    Ok(())
+}
+
+/// Creates the database named in `database_url` if it does not exist yet.
+pub fn ensure_database(database_url: &str) -> anyhow::Result<()> {
+    if PgConnection::establish(database_url).is_ok() {
+        return Ok(());
+    }
+    let (maintenance_url, name) = split_database_url(database_url)?;
+    let mut conn = PgConnection::establish(&maintenance_url).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot reach PostgreSQL at {}: {}. Start PostgreSQL or set DATABASE_URL.",
+            redact(database_url),
+            e.to_string().trim()
+        )
+    })?;
+    let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "EXISTS (SELECT 1 FROM pg_database WHERE datname = {})",
+        quote_literal(&name)
+    )))
+    .get_result(&mut conn)?;
+    if !exists {
+        log::info!("creating database {name}");
+        match diesel::sql_query(format!("CREATE DATABASE {}", quote_ident(&name)))
+            .execute(&mut conn)
+        {
+            Ok(_) => {}
+            // Another instance created it between our check and our CREATE.
+            Err(diesel::result::Error::DatabaseError(_, info))
+                if info.message().contains("already exists") => {}
+            Err(e) => return Err(e).context(format!("creating database {name}")),
+        }
+    }
+    Ok(())
+}
+
+/// Opens one connection, with an error that names the URL (password hidden) and the way out.
+pub fn connect(database_url: &str) -> anyhow::Result<PgConnection> {
+    PgConnection::establish(database_url).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot connect to PostgreSQL at {}: {}. Start PostgreSQL or set DATABASE_URL.",
+            redact(database_url),
+            e.to_string().trim()
+        )
+    })
+}
+
+/// The URL of the `postgres` maintenance database on the same server, and the database name.
+pub fn split_database_url(database_url: &str) -> anyhow::Result<(String, String)> {
+    let mut url = url::Url::parse(database_url)
+        .with_context(|| format!("DATABASE_URL is not a URL: {}", redact(database_url)))?;
+    let name = url.path().trim_start_matches('/').to_owned();
+    anyhow::ensure!(!name.is_empty(), "DATABASE_URL names no database");
+    url.set_path("/postgres");
+    Ok((url.to_string(), percent_decode(&name)))
+}
+
+/// The URL with any password replaced, fit for logs and error messages.
+pub fn redact(database_url: &str) -> String {
+    match url::Url::parse(database_url) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => database_url.to_owned(),
+    }
+}
+
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+pub fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_splits_into_maintenance_url_and_name() {
+        let (url, name) = split_database_url("postgres://u:p@db:5433/township_stats").unwrap();
+        assert_eq!(url, "postgres://u:p@db:5433/postgres");
+        assert_eq!(name, "township_stats");
+        let (url, name) = split_database_url("postgres:///township_stats").unwrap();
+        assert_eq!(url, "postgres:///postgres");
+        assert_eq!(name, "township_stats");
+    }
+
+    #[test]
+    fn redaction_hides_only_the_password() {
+        assert_eq!(redact("postgres://u:secret@db/x"), "postgres://u:***@db/x");
+        assert_eq!(redact("postgres:///x"), "postgres:///x");
+    }
+}

@@ -1,0 +1,161 @@
+//! The place tree.
+
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use super::schema::places;
+use crate::domain::Level;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = places, check_for_backend(diesel::pg::Pg))]
+pub struct Place {
+    pub code: String,
+    pub parent_code: Option<String>,
+    pub level: Level,
+    pub name_zh: String,
+    pub name_en: String,
+    pub search_key: String,
+}
+
+#[derive(Debug, Default)]
+pub struct PlaceFilter {
+    pub level: Option<Level>,
+    pub parent: Option<String>,
+    /// Matched against the Chinese name, the English name and the toneless pinyin.
+    pub q: Option<String>,
+}
+
+type Boxed<'a> = places::BoxedQuery<'a, diesel::pg::Pg>;
+
+fn filtered(filter: &PlaceFilter) -> Boxed<'_> {
+    let mut query = places::table.into_boxed();
+    if let Some(level) = filter.level {
+        query = query.filter(places::level.eq(level));
+    }
+    if let Some(parent) = &filter.parent {
+        query = query.filter(places::parent_code.eq(parent));
+    }
+    if let Some(q) = &filter.q {
+        let contains = format!("%{}%", escape_like(q));
+        let key: String = q
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let names = places::name_zh
+            .like(contains.clone())
+            .or(places::name_en.ilike(contains));
+        query = if key.is_empty() {
+            query.filter(names)
+        } else {
+            query.filter(names.or(places::search_key.like(format!("%{key}%"))))
+        };
+    }
+    query
+}
+
+/// One page of places in code order after `after`, and the total matching the filter.
+pub fn list(
+    conn: &mut PgConnection,
+    filter: &PlaceFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<(Vec<Place>, i64)> {
+    let total = filtered(filter).count().get_result(conn)?;
+    let mut query = filtered(filter)
+        .select(Place::as_select())
+        .order(places::code)
+        .limit(limit + 1);
+    if let Some(after) = after {
+        query = query.filter(places::code.gt(after.to_owned()));
+    }
+    Ok((query.load(conn)?, total))
+}
+
+pub fn find(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Place>> {
+    places::table
+        .find(code)
+        .select(Place::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn children(conn: &mut PgConnection, code: &str) -> QueryResult<Vec<Place>> {
+    places::table
+        .filter(places::parent_code.eq(code))
+        .select(Place::as_select())
+        .order(places::code)
+        .load(conn)
+}
+
+/// The chain of parents from the place's parent up to its province.
+pub fn ancestors(conn: &mut PgConnection, place: &Place) -> QueryResult<Vec<Place>> {
+    let mut chain = Vec::new();
+    let mut next = place.parent_code.clone();
+    while let Some(code) = next {
+        match find(conn, &code)? {
+            Some(parent) => {
+                next = parent.parent_code.clone();
+                chain.push(parent);
+            }
+            None => break,
+        }
+    }
+    Ok(chain)
+}
+
+/// The codes among `codes` that name no place.
+pub fn missing(conn: &mut PgConnection, codes: &[String]) -> QueryResult<Vec<String>> {
+    let found: Vec<String> = places::table
+        .filter(places::code.eq_any(codes))
+        .select(places::code)
+        .load(conn)?;
+    Ok(codes
+        .iter()
+        .filter(|c| !found.contains(c))
+        .cloned()
+        .collect())
+}
+
+/// Inserts or updates places by code; rows that are already identical are left untouched.
+pub fn upsert(conn: &mut PgConnection, rows: &[Place]) -> QueryResult<usize> {
+    let mut changed = 0;
+    // Six parameters a row; PostgreSQL allows 65,535 bind parameters a statement.
+    for chunk in rows.chunks(10_000) {
+        let statement = diesel::insert_into(places::table)
+            .values(chunk)
+            .on_conflict(places::code)
+            .do_update()
+            .set((
+                places::parent_code.eq(excluded(places::parent_code)),
+                places::level.eq(excluded(places::level)),
+                places::name_zh.eq(excluded(places::name_zh)),
+                places::name_en.eq(excluded(places::name_en)),
+                places::search_key.eq(excluded(places::search_key)),
+            ));
+        // Only rows that differ are rewritten, so the count says what changed.
+        changed += diesel::query_dsl::methods::FilterDsl::filter(
+            statement,
+            places::parent_code
+                .is_distinct_from(excluded(places::parent_code))
+                .or(places::level.ne(excluded(places::level)))
+                .or(places::name_zh.ne(excluded(places::name_zh)))
+                .or(places::name_en.ne(excluded(places::name_en)))
+                .or(places::search_key.ne(excluded(places::search_key))),
+        )
+        .execute(conn)?;
+    }
+    Ok(changed)
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -1,0 +1,74 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    indicators (code) {
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        description_zh -> Text,
+        description_en -> Text,
+        category -> Text,
+        unit -> Text,
+        value_type -> Text,
+    }
+}
+
+diesel::table! {
+    loads (name) {
+        name -> Text,
+        sha256 -> Text,
+        loaded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    observations (id) {
+        id -> Int8,
+        indicator_code -> Text,
+        place_code -> Text,
+        period_start -> Int4,
+        period_end -> Int4,
+        kind -> Text,
+        value -> Numeric,
+        qualifier -> Text,
+        value_as_written -> Text,
+        unit_as_written -> Text,
+        source_id -> Text,
+        quote -> Text,
+        quote_start -> Int4,
+        quote_end -> Int4,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    places (code) {
+        code -> Text,
+        parent_code -> Nullable<Text>,
+        level -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        search_key -> Text,
+    }
+}
+
+diesel::table! {
+    sources (id) {
+        id -> Text,
+        title_zh -> Text,
+        title_en -> Text,
+        publisher_zh -> Text,
+        publisher_en -> Text,
+        published_on -> Date,
+        url -> Nullable<Text>,
+        licence -> Text,
+        content -> Text,
+        sha256 -> Text,
+    }
+}
+
+diesel::joinable!(observations -> indicators (indicator_code));
+diesel::joinable!(observations -> places (place_code));
+diesel::joinable!(observations -> sources (source_id));
+
+diesel::allow_tables_to_appear_in_same_query!(indicators, loads, observations, places, sources,);

@@ -1,0 +1,90 @@
+//! Published source documents.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use super::schema::sources;
+
+/// A source without its text.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = sources, check_for_backend(diesel::pg::Pg))]
+pub struct SourceMeta {
+    pub id: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub publisher_zh: String,
+    pub publisher_en: String,
+    pub published_on: NaiveDate,
+    pub url: Option<String>,
+    pub licence: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = sources)]
+pub struct NewSource {
+    pub id: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub publisher_zh: String,
+    pub publisher_en: String,
+    pub published_on: NaiveDate,
+    pub url: Option<String>,
+    pub licence: String,
+    pub content: String,
+    pub sha256: String,
+}
+
+/// One page of sources in id order after `after`, and the total.
+pub fn list(
+    conn: &mut PgConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<(Vec<SourceMeta>, i64)> {
+    let total = sources::table.count().get_result(conn)?;
+    let mut query = sources::table
+        .select(SourceMeta::as_select())
+        .order(sources::id)
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(sources::id.gt(after.to_owned()));
+    }
+    Ok((query.load(conn)?, total))
+}
+
+pub fn find(conn: &mut PgConnection, id: &str) -> QueryResult<Option<SourceMeta>> {
+    sources::table
+        .find(id)
+        .select(SourceMeta::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn content(conn: &mut PgConnection, id: &str) -> QueryResult<Option<String>> {
+    sources::table
+        .find(id)
+        .select(sources::content)
+        .first(conn)
+        .optional()
+}
+
+pub fn upsert(conn: &mut PgConnection, source: &NewSource) -> QueryResult<usize> {
+    diesel::insert_into(sources::table)
+        .values(source)
+        .on_conflict(sources::id)
+        .do_update()
+        .set((
+            sources::title_zh.eq(excluded(sources::title_zh)),
+            sources::title_en.eq(excluded(sources::title_en)),
+            sources::publisher_zh.eq(excluded(sources::publisher_zh)),
+            sources::publisher_en.eq(excluded(sources::publisher_en)),
+            sources::published_on.eq(excluded(sources::published_on)),
+            sources::url.eq(excluded(sources::url)),
+            sources::licence.eq(excluded(sources::licence)),
+            sources::content.eq(excluded(sources::content)),
+            sources::sha256.eq(excluded(sources::sha256)),
+        ))
+        .execute(conn)
+}

@@ -1,0 +1,222 @@
+//! The one error type of the service and its RFC 9457 `application/problem+json` body.
+
+use actix_web::body::BoxBody;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:township-stats:problem:invalid-parameter",
+    "title": "Invalid parameter",
+    "status": 400,
+    "detail": "`limit` must be between 1 and 1000, got 100000",
+    "parameter": "limit"
+}))]
+pub struct Problem {
+    /// A URN naming the kind of problem; stable, for programs to branch on.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What was wrong with this request, in words meant for a person.
+    pub detail: String,
+    /// The query or path parameter at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{detail}")]
+    InvalidParameter { parameter: String, detail: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("no route matches {0}")]
+    RouteNotFound(String),
+    #[error("method {method} is not allowed on {path}")]
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        allow: String,
+    },
+    #[error("the database is unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn invalid(parameter: impl Into<String>, detail: impl Into<String>) -> ApiError {
+        ApiError::InvalidParameter {
+            parameter: parameter.into(),
+            detail: detail.into(),
+        }
+    }
+
+    pub fn unavailable(cause: impl Into<anyhow::Error>) -> ApiError {
+        ApiError::Unavailable(cause.into())
+    }
+
+    pub fn internal(cause: impl Into<anyhow::Error>) -> ApiError {
+        ApiError::Internal(cause.into())
+    }
+
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::InvalidParameter { .. } => ("invalid-parameter", "Invalid parameter"),
+            ApiError::NotFound(_) => ("not-found", "Not found"),
+            ApiError::RouteNotFound(_) => ("no-such-route", "No such route"),
+            ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            ApiError::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.kind();
+        Problem {
+            type_: format!("urn:township-stats:problem:{slug}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail: match self {
+                ApiError::Unavailable(_) => {
+                    "The database is unavailable; try again shortly.".to_owned()
+                }
+                ApiError::Internal(_) => {
+                    "The server failed to answer this request; the cause has been logged."
+                        .to_owned()
+                }
+                other => other.to_string(),
+            },
+            parameter: match self {
+                ApiError::InvalidParameter { parameter, .. } => Some(parameter.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                ApiError::unavailable(e)
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        match self {
+            ApiError::Internal(cause) => log::error!("internal error: {cause:#}"),
+            ApiError::Unavailable(cause) => log::warn!("database unavailable: {cause:#}"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            ApiError::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, allow.as_str()));
+            }
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let err = ApiError::internal(anyhow::anyhow!("password authentication failed for root"));
+        let problem = err.problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.contains("password"));
+    }
+
+    #[test]
+    fn invalid_parameter_names_the_parameter() {
+        let problem = ApiError::invalid("limit", "`limit` must be at most 1000").problem();
+        assert_eq!(problem.status, 400);
+        assert_eq!(problem.parameter.as_deref(), Some("limit"));
+        assert_eq!(
+            problem.type_,
+            "urn:township-stats:problem:invalid-parameter"
+        );
+    }
+}
+
+/// Turns any error response that is not yet a problem document (actix's own 4xx and 5xx) into
+/// one, keeping its status.
+pub fn as_problem<B>(
+    res: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
+    use actix_web::middleware::ErrorHandlerResponse;
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = res
+        .response()
+        .error()
+        .filter(|_| status.is_client_error())
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_owned());
+    if status.is_server_error() {
+        log::error!(
+            "{} {}: {detail}",
+            res.request().method(),
+            res.request().path()
+        );
+    }
+    let problem = Problem {
+        type_: "about:blank".to_owned(),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail,
+        parameter: None,
+    };
+    let (req, res) = res.into_parts();
+    let mut builder = HttpResponse::build(res.status());
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            builder.append_header((name.clone(), value.clone()));
+        }
+    }
+    let new = builder
+        .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+        .body(serde_json::to_string(&problem).unwrap_or_default());
+    Ok(ErrorHandlerResponse::Response(
+        actix_web::dev::ServiceResponse::new(req, new).map_into_right_body(),
+    ))
+}

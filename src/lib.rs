@@ -1,0 +1,17 @@
+//! township-stats: an open-data REST service publishing normalized statistics about Chinese
+//! townships by place and by period, from PostgreSQL, each number with its source's own words.
+//!
+//! `startup` builds the service from a [`config::Config`]; `routes` is the route table; `db`
+//! holds every query; `seed` loads the files under seed/. See docs/ARCHITECTURE.md.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod pagination;
+pub mod routes;
+pub mod seed;
+pub mod startup;
+pub mod views;

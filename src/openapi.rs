@@ -1,0 +1,45 @@
+//! The OpenAPI document: the paths come from the route table, the rest is declared here.
+
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::error::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "township-stats",
+        description = "Normalized statistics about Chinese townships, by place and by period, \
+            each number with the verbatim sentence of the source it came from.\n\n\
+            Every error is `application/problem+json` (RFC 9457). Lists are paginated with an \
+            opaque `cursor` and carry an RFC 8288 `Link` header to the next page.",
+        license(name = "CC-BY-4.0", identifier = "CC-BY-4.0"),
+    ),
+    components(schemas(Problem)),
+    tags(
+        (name = "places", description = "The administrative tree of China (NBS 2023 codes)"),
+        (name = "indicators", description = "What is measured, in which unit"),
+        (name = "sources", description = "Published documents and their full text"),
+        (name = "observations", description = "The numbers, with their provenance"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The complete document, as served at `/openapi.json` and committed in `openapi/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    api
+}
+
+/// The document as pretty JSON with a final newline, the form committed to the repository.
+pub fn to_pretty_json() -> String {
+    let mut json = document().to_pretty_json().unwrap_or_default();
+    json.push('\n');
+    json
+}

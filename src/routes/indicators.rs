@@ -1,0 +1,103 @@
+//! `/v1/indicators`: the catalogue of what is measured.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::places::LangQuery;
+use crate::db::{self, PgPool};
+use crate::domain::Lang;
+use crate::error::{ApiError, Problem};
+use crate::extract::ApiQuery;
+use crate::pagination::{self, ItemResponse, ListResponse};
+use crate::views::IndicatorView;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct IndicatorListQuery {
+    /// Only indicators of this category.
+    #[param(example = "poverty_alleviation")]
+    pub category: Option<String>,
+    /// Language of the `name` and `description` fields.
+    pub lang: Option<Lang>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 1000.
+    #[param(minimum = 1, maximum = 1000, default = 100)]
+    pub limit: Option<i64>,
+}
+
+/// List indicators in code order.
+#[utoipa::path(
+    tag = "indicators",
+    params(IndicatorListQuery),
+    responses(
+        (status = 200, body = ListResponse<IndicatorView>,
+         headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/indicators")]
+pub async fn list_indicators(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    ApiQuery(query): ApiQuery<IndicatorListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = pagination::limit(query.limit)?;
+    let after: Option<String> = query
+        .cursor
+        .as_deref()
+        .map(pagination::decode_cursor)
+        .transpose()?;
+    let lang = query.lang.unwrap_or_default();
+    let category = query.category;
+    let (rows, total) = db::run(&pool, move |conn| {
+        if let Some(category) = &category {
+            super::check_category(conn, category)?;
+        }
+        Ok(db::indicators::list(
+            conn,
+            category.as_deref(),
+            after.as_deref(),
+            limit,
+        )?)
+    })
+    .await?;
+    let (rows, more) = pagination::split_page(rows, limit);
+    let next = more
+        .then(|| rows.last().map(|i| pagination::encode_cursor(&i.code)))
+        .flatten();
+    let data = rows
+        .into_iter()
+        .map(|i| IndicatorView::new(i, lang))
+        .collect();
+    Ok(pagination::list_response(&req, data, total, limit, next))
+}
+
+/// One indicator.
+#[utoipa::path(
+    tag = "indicators",
+    params(("code" = String, Path, description = "Indicator code", example = "poverty_exit_persons"), LangQuery),
+    responses(
+        (status = 200, body = ItemResponse<IndicatorView>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/indicators/{code}")]
+pub async fn get_indicator(
+    pool: web::Data<PgPool>,
+    code: web::Path<String>,
+    ApiQuery(query): ApiQuery<LangQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let code = code.into_inner();
+    let lang = query.lang.unwrap_or_default();
+    let indicator = db::run(&pool, move |conn| {
+        db::indicators::find(conn, &code)?
+            .ok_or_else(|| ApiError::NotFound(format!("no indicator has the code `{code}`")))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ItemResponse {
+        data: IndicatorView::new(indicator, lang),
+    }))
+}

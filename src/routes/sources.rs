@@ -1,0 +1,115 @@
+//! `/v1/sources`: the documents observations quote, with their full text.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::places::LangQuery;
+use crate::db::{self, PgPool};
+use crate::domain::Lang;
+use crate::error::{ApiError, Problem};
+use crate::extract::ApiQuery;
+use crate::pagination::{self, ItemResponse, ListResponse};
+use crate::views::SourceView;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SourceListQuery {
+    /// Language of the `title` field.
+    pub lang: Option<Lang>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 1000.
+    #[param(minimum = 1, maximum = 1000, default = 100)]
+    pub limit: Option<i64>,
+}
+
+/// List sources in id order.
+#[utoipa::path(
+    tag = "sources",
+    params(SourceListQuery),
+    responses(
+        (status = 200, body = ListResponse<SourceView>,
+         headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sources")]
+pub async fn list_sources(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    ApiQuery(query): ApiQuery<SourceListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = pagination::limit(query.limit)?;
+    let after: Option<String> = query
+        .cursor
+        .as_deref()
+        .map(pagination::decode_cursor)
+        .transpose()?;
+    let lang = query.lang.unwrap_or_default();
+    let (rows, total) = db::run(&pool, move |conn| {
+        Ok(db::sources::list(conn, after.as_deref(), limit)?)
+    })
+    .await?;
+    let (rows, more) = pagination::split_page(rows, limit);
+    let next = more
+        .then(|| rows.last().map(|s| pagination::encode_cursor(&s.id)))
+        .flatten();
+    let data = rows.into_iter().map(|s| SourceView::new(s, lang)).collect();
+    Ok(pagination::list_response(&req, data, total, limit, next))
+}
+
+/// One source's metadata, with the SHA-256 of its text.
+#[utoipa::path(
+    tag = "sources",
+    params(("id" = String, Path, description = "Source id", example = "shuangsheng-2021-government-work-report"), LangQuery),
+    responses(
+        (status = 200, body = ItemResponse<SourceView>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sources/{id}")]
+pub async fn get_source(
+    pool: web::Data<PgPool>,
+    id: web::Path<String>,
+    ApiQuery(query): ApiQuery<LangQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let lang = query.lang.unwrap_or_default();
+    let source = db::run(&pool, move |conn| {
+        db::sources::find(conn, &id)?.ok_or_else(|| not_found(&id))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ItemResponse {
+        data: SourceView::new(source, lang),
+    }))
+}
+
+/// The full text of a source, byte for byte the text whose SHA-256 the metadata gives.
+#[utoipa::path(
+    tag = "sources",
+    params(("id" = String, Path, description = "Source id", example = "shuangsheng-2021-government-work-report")),
+    responses(
+        (status = 200, body = String, content_type = "text/plain; charset=utf-8"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/sources/{id}/text")]
+pub async fn get_source_text(
+    pool: web::Data<PgPool>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let text = db::run(&pool, move |conn| {
+        db::sources::content(conn, &id)?.ok_or_else(|| not_found(&id))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(text))
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound(format!("no source has the id `{id}`"))
+}
