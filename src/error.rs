@@ -148,30 +148,6 @@ impl ResponseError for ApiError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn internal_errors_do_not_leak_their_cause() {
-        let err = ApiError::internal(anyhow::anyhow!("password authentication failed for root"));
-        let problem = err.problem();
-        assert_eq!(problem.status, 500);
-        assert!(!problem.detail.contains("password"));
-    }
-
-    #[test]
-    fn invalid_parameter_names_the_parameter() {
-        let problem = ApiError::invalid("limit", "`limit` must be at most 1000").problem();
-        assert_eq!(problem.status, 400);
-        assert_eq!(problem.parameter.as_deref(), Some("limit"));
-        assert_eq!(
-            problem.type_,
-            "urn:township-stats:problem:invalid-parameter"
-        );
-    }
-}
-
 /// Turns any error response that is not yet a problem document (actix's own 4xx and 5xx) into
 /// one, keeping its status.
 pub fn as_problem<B>(
@@ -219,4 +195,28 @@ pub fn as_problem<B>(
     Ok(ErrorHandlerResponse::Response(
         actix_web::dev::ServiceResponse::new(req, new).map_into_right_body(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let err = ApiError::internal(anyhow::anyhow!("password authentication failed for root"));
+        let problem = err.problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.contains("password"));
+    }
+
+    #[test]
+    fn invalid_parameter_names_the_parameter() {
+        let problem = ApiError::invalid("limit", "`limit` must be at most 1000").problem();
+        assert_eq!(problem.status, 400);
+        assert_eq!(problem.parameter.as_deref(), Some("limit"));
+        assert_eq!(
+            problem.type_,
+            "urn:township-stats:problem:invalid-parameter"
+        );
+    }
 }

@@ -4,6 +4,9 @@
 //! `startup` builds the service from a [`config::Config`]; `routes` is the route table; `db`
 //! holds every query; `seed` loads the files under seed/. See docs/ARCHITECTURE.md.
 
+// Request paths must not panic: unwrap and expect are for tests only.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -1,0 +1,12 @@
+//! Black-box tests: the real application over HTTP, each test on its own PostgreSQL database.
+
+mod errors;
+mod health;
+mod helpers;
+mod indicators;
+mod migrations;
+mod observations;
+mod openapi;
+mod places;
+mod seed;
+mod sources;

@@ -1,0 +1,435 @@
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+/// The seed's own observations, read from the file rather than through the API.
+fn seed() -> Vec<toml::Value> {
+    let text = std::fs::read_to_string("seed/observations.toml").unwrap();
+    let file: toml::Value = toml::from_str(&text).unwrap();
+    file["observation"].as_array().unwrap().clone()
+}
+
+fn codes(items: &[Value], field: &str) -> Vec<String> {
+    items
+        .iter()
+        .map(|o| o[field]["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn figures_of_the_report_come_back_exactly() {
+    let app = spawn_app().await;
+    // indicator, place, period, kind, value, unit, qualifier, value as written, unit as written
+    let figures = [
+        (
+            "poverty_exit_persons",
+            "511903114",
+            (2016, 2020),
+            "actual",
+            "4459",
+            "persons",
+            "exact",
+            "4459",
+            "人",
+        ),
+        (
+            "poverty_exit_households",
+            "511903114",
+            (2016, 2020),
+            "actual",
+            "1121",
+            "households",
+            "exact",
+            "1121",
+            "户",
+        ),
+        (
+            "poverty_fiscal_investment",
+            "511903114",
+            (2016, 2020),
+            "actual",
+            "278650000",
+            "yuan",
+            "exact",
+            "27865",
+            "万元",
+        ),
+        (
+            "gdp",
+            "511903114",
+            (2016, 2020),
+            "actual",
+            "1690000000",
+            "yuan",
+            "exact",
+            "16.9",
+            "亿元",
+        ),
+        (
+            "budget_revenue",
+            "511903114",
+            (2016, 2020),
+            "actual",
+            "427000000",
+            "yuan",
+            "exact",
+            "4.27",
+            "亿元",
+        ),
+        (
+            "gdp_increase_multiple",
+            "511903114",
+            (2016, 2020),
+            "actual",
+            "1.8",
+            "times",
+            "exact",
+            "1.8",
+            "倍",
+        ),
+        (
+            "sorting_bin_sets_installed",
+            "511903114",
+            (2016, 2020),
+            "actual",
+            "300",
+            "sets",
+            "more_than",
+            "300余",
+            "组",
+        ),
+        (
+            "sanitary_toilet_coverage_rate",
+            "511903114",
+            (2020, 2020),
+            "actual",
+            "95",
+            "percent",
+            "at_least",
+            "95",
+            "%",
+        ),
+        (
+            "abandoned_land_reclaimed_area",
+            "511903114",
+            (2016, 2020),
+            "actual",
+            "4500",
+            "mu",
+            "more_than",
+            "4500余",
+            "亩",
+        ),
+        (
+            "temporary_assistance_disbursed",
+            "511903114",
+            (2016, 2020),
+            "actual",
+            "600000",
+            "yuan",
+            "more_than",
+            "60余",
+            "万元",
+        ),
+        (
+            "hotline_12345_cases_resolved",
+            "511903114",
+            (2016, 2020),
+            "actual",
+            "424",
+            "cases",
+            "exact",
+            "424",
+            "件",
+        ),
+        (
+            "disputes_mediated",
+            "511903114",
+            (2016, 2020),
+            "actual",
+            "70",
+            "disputes",
+            "more_than",
+            "70余",
+            "起",
+        ),
+        (
+            "annual_assessment_tier",
+            "511903114",
+            (2018, 2018),
+            "actual",
+            "1",
+            "tier",
+            "exact",
+            "第一",
+            "等次",
+        ),
+        (
+            "asparagus_festivals_held",
+            "511903114",
+            (2016, 2020),
+            "actual",
+            "2",
+            "events",
+            "exact",
+            "两",
+            "届",
+        ),
+        (
+            "covid_cases",
+            "511903114",
+            (2020, 2021),
+            "actual",
+            "0",
+            "cases",
+            "exact",
+            "无一",
+            "例",
+        ),
+        (
+            "sewage_harmless_treatment_rate",
+            "511903114",
+            (2021, 2025),
+            "target",
+            "55",
+            "percent",
+            "at_least",
+            "55",
+            "%",
+        ),
+        (
+            "grain_oil_park_area",
+            "511903114",
+            (2021, 2025),
+            "target",
+            "10000",
+            "mu",
+            "at_least",
+            "10000",
+            "亩",
+        ),
+        (
+            "asparagus_core_park_area",
+            "511903114L005",
+            (2021, 2025),
+            "target",
+            "400",
+            "mu",
+            "exact",
+            "400",
+            "亩",
+        ),
+        (
+            "livelihood_spending_share",
+            "511903114",
+            (2021, 2025),
+            "target",
+            "65",
+            "percent",
+            "at_least",
+            "65",
+            "%",
+        ),
+    ];
+    for (indicator, place, (start, end), kind, value, unit, qualifier, written, unit_written) in
+        figures
+    {
+        let body = app
+            .json(&format!(
+                "/v1/observations?indicator={indicator}&place={place}&kind={kind}&from={start}&to={end}"
+            ))
+            .await;
+        let matching: Vec<&Value> = body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["period_start"] == start && o["period_end"] == end)
+            .collect();
+        assert_eq!(matching.len(), 1, "{indicator} {start}-{end}");
+        let o = matching[0];
+        assert_eq!(o["value"].to_string(), value, "{indicator}: value");
+        assert_eq!(o["unit"], unit, "{indicator}: unit");
+        assert_eq!(o["indicator"]["unit"], unit, "{indicator}: indicator unit");
+        assert_eq!(o["qualifier"], qualifier, "{indicator}: qualifier");
+        assert_eq!(o["value_as_written"], written, "{indicator}: as written");
+        assert_eq!(
+            o["unit_as_written"], unit_written,
+            "{indicator}: unit as written"
+        );
+        assert_eq!(o["place"]["code"], place);
+        assert!(o["quote"].as_str().unwrap().contains(written));
+    }
+}
+
+#[tokio::test]
+async fn every_quote_is_the_source_text_at_its_span() {
+    let app = spawn_app().await;
+    let text = app
+        .get("/v1/sources/shuangsheng-2021-government-work-report/text")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let chars: Vec<char> = text.chars().collect();
+    let all = app
+        .all_pages("/v1/observations?place=511903114&descendants=true&limit=1000")
+        .await;
+    assert_eq!(all.len(), seed().len());
+    for o in &all {
+        let (start, end) = (
+            o["quote_start"].as_u64().unwrap() as usize,
+            o["quote_end"].as_u64().unwrap() as usize,
+        );
+        let span: String = chars[start..end].iter().collect();
+        assert_eq!(
+            span,
+            o["quote"].as_str().unwrap(),
+            "observation {}",
+            o["id"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn descendants_widen_a_place_filter_to_everything_below_it() {
+    let app = spawn_app().await;
+    let total = seed().len();
+    let in_villages = seed()
+        .iter()
+        .filter(|o| o["place"].as_str().unwrap().contains('L'))
+        .count();
+    assert!(in_villages >= 2);
+    let total_of = |body: Value| body["meta"]["total"].as_u64().unwrap() as usize;
+    assert_eq!(
+        total_of(app.json("/v1/observations?place=511903114").await),
+        total - in_villages
+    );
+    for place in ["511903114", "511903", "5119", "51"] {
+        let body = app
+            .json(&format!("/v1/observations?place={place}&descendants=true"))
+            .await;
+        assert_eq!(total_of(body), total, "descendants of {place}");
+    }
+    assert_eq!(
+        total_of(app.json("/v1/observations?place=511903114L005").await),
+        1
+    );
+    assert_eq!(
+        total_of(
+            app.json("/v1/observations?place=511903114L005,511903114L006")
+                .await
+        ),
+        2
+    );
+    assert_eq!(
+        total_of(app.json("/v1/observations?place=11&descendants=true").await),
+        0
+    );
+}
+
+#[tokio::test]
+async fn indicator_category_kind_and_period_filters_match_the_seed() {
+    let app = spawn_app().await;
+    let seed = seed();
+    let count = |pred: &dyn Fn(&toml::Value) -> bool| seed.iter().filter(|o| pred(o)).count();
+
+    let body = app
+        .all_pages("/v1/observations?indicator=poverty_exit_persons,sanitary_toilet_coverage_rate")
+        .await;
+    let expected = count(&|o| {
+        ["poverty_exit_persons", "sanitary_toilet_coverage_rate"]
+            .contains(&o["indicator"].as_str().unwrap())
+    });
+    assert_eq!(body.len(), expected);
+    assert!(expected >= 3);
+
+    let targets = app.all_pages("/v1/observations?kind=target").await;
+    assert_eq!(
+        targets.len(),
+        count(&|o| o["kind"].as_str() == Some("target"))
+    );
+    assert!(targets.iter().all(|o| o["kind"] == "target"));
+
+    // A period matches when it overlaps from..to.
+    for (from, to) in [
+        (2021, 2025),
+        (2016, 2016),
+        (2018, 2018),
+        (2020, 2021),
+        (2026, 2030),
+    ] {
+        let body = app
+            .all_pages(&format!("/v1/observations?from={from}&to={to}&limit=1000"))
+            .await;
+        let expected = count(&|o| {
+            o["period_end"].as_integer().unwrap() >= from
+                && o["period_start"].as_integer().unwrap() <= to
+        });
+        assert_eq!(body.len(), expected, "{from}..{to}");
+    }
+
+    let indicators = app.all_pages("/v1/indicators?category=sanitation").await;
+    let sanitation: HashSet<String> = indicators
+        .iter()
+        .map(|i| i["code"].as_str().unwrap().to_owned())
+        .collect();
+    let body = app.all_pages("/v1/observations?category=sanitation").await;
+    assert_eq!(
+        body.len(),
+        count(&|o| sanitation.contains(o["indicator"].as_str().unwrap()))
+    );
+    assert!(codes(&body, "indicator")
+        .iter()
+        .all(|c| sanitation.contains(c)));
+}
+
+#[tokio::test]
+async fn every_sort_pages_through_all_rows_once_in_order() {
+    let app = spawn_app().await;
+    let total = seed().len();
+    for sort in ["id", "period", "-period", "indicator", "place"] {
+        let all = app
+            .all_pages(&format!("/v1/observations?sort={sort}&limit=7"))
+            .await;
+        assert_eq!(all.len(), total, "sort={sort}");
+        let ids: HashSet<i64> = all.iter().map(|o| o["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids.len(), total, "no row twice with sort={sort}");
+        let key = |o: &Value| -> (String, i64, i64) {
+            let id = o["id"].as_i64().unwrap();
+            let period = (
+                o["period_start"].as_i64().unwrap(),
+                o["period_end"].as_i64().unwrap(),
+            );
+            match sort {
+                "period" | "-period" => (format!("{:04}-{:04}", period.0, period.1), id, 0),
+                "indicator" => (o["indicator"]["code"].as_str().unwrap().to_owned(), id, 0),
+                "place" => (o["place"]["code"].as_str().unwrap().to_owned(), id, 0),
+                _ => (String::new(), id, 0),
+            }
+        };
+        let keys: Vec<_> = all.iter().map(key).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        if sort == "-period" {
+            sorted.reverse();
+        }
+        assert_eq!(keys, sorted, "order of sort={sort}");
+    }
+}
+
+#[tokio::test]
+async fn lang_chooses_the_name_fields() {
+    let app = spawn_app().await;
+    let body = app
+        .json("/v1/observations?indicator=asparagus_core_park_area&lang=en")
+        .await;
+    let o = &body["data"][0];
+    assert_eq!(o["place"]["name"], "Hongyan Community");
+    assert_eq!(o["indicator"]["name"], o["indicator"]["name_en"]);
+    let body = app
+        .json("/v1/observations?indicator=asparagus_core_park_area")
+        .await;
+    assert_eq!(body["data"][0]["place"]["name"], "红岩社区");
+}
