@@ -19,6 +19,9 @@ pub struct Config {
     pub pool_timeout: Duration,
     /// `WORKERS`: HTTP worker threads; defaults to the number of cores.
     pub workers: Option<usize>,
+    /// `PUBLIC_URL`: scheme and host the API is reached at, for links in citations and exports;
+    /// by default taken from each request's Host.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -34,6 +37,7 @@ impl Config {
                 Ok(_) => Some(parse_var("WORKERS", 0)?),
                 Err(_) => None,
             },
+            public_url: env::var("PUBLIC_URL").ok().filter(|u| !u.is_empty()),
         })
     }
 
@@ -45,6 +49,7 @@ impl Config {
             pool_size: 10,
             pool_timeout: Duration::from_secs(3),
             workers: None,
+            public_url: None,
         }
     }
 }

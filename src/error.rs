@@ -47,6 +47,11 @@ pub enum ApiError {
         path: String,
         allow: String,
     },
+    #[error("{detail}")]
+    NotAcceptable {
+        detail: String,
+        parameter: Option<String>,
+    },
     #[error("the database is unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -75,6 +80,7 @@ impl ApiError {
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::RouteNotFound(_) => ("no-such-route", "No such route"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            ApiError::NotAcceptable { .. } => ("not-acceptable", "Not acceptable"),
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
@@ -98,6 +104,7 @@ impl ApiError {
             },
             parameter: match self {
                 ApiError::InvalidParameter { parameter, .. } => Some(parameter.clone()),
+                ApiError::NotAcceptable { parameter, .. } => parameter.clone(),
                 _ => None,
             },
         }
@@ -122,6 +129,7 @@ impl ResponseError for ApiError {
             ApiError::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::NotAcceptable { .. } => StatusCode::NOT_ACCEPTABLE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

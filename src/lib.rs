@@ -7,11 +7,15 @@
 // Request paths must not panic: unwrap and expect are for tests only.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod citation;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod export_files;
+pub mod exports;
 pub mod extract;
+pub mod formats;
 pub mod openapi;
 pub mod pagination;
 pub mod routes;

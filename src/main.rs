@@ -1,7 +1,8 @@
 use clap::{Parser, Subcommand};
 use township_stats::config::Config;
+use township_stats::formats::Format;
 use township_stats::startup::{prepare_database, Application};
-use township_stats::{db, openapi, seed};
+use township_stats::{db, export_files, openapi, seed};
 
 /// Open-data API of statistics about Chinese townships.
 #[derive(Parser)]
@@ -24,6 +25,21 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Write the downloads to a directory: csv (observations, places, indicators, sources and
+    /// datapackage.json), jsonstat or sdmx-csv.
+    Export {
+        #[arg(long, value_parser = ["csv", "jsonstat", "sdmx-csv"], default_value = "csv")]
+        format: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Scheme and host for the observation URLs in citations (default: PUBLIC_URL, or
+        /// http://BIND).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Start CSV files with a UTF-8 byte order mark, for Excel.
+        #[arg(long)]
+        bom: bool,
+    },
 }
 
 fn main() {
@@ -46,6 +62,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = Config::from_env()?;
             let summary = seed::load(&mut db::connect(&config.database_url)?, force)?;
             println!("{summary:?}");
+        }
+        Command::Export {
+            format,
+            out,
+            base_url,
+            bom,
+        } => {
+            let config = Config::from_env()?;
+            let format = Format::ALL
+                .into_iter()
+                .find(|f| f.name() == format)
+                .unwrap_or(Format::Csv);
+            let base_url = base_url
+                .or(config.public_url.clone())
+                .unwrap_or_else(|| format!("http://{}", config.bind));
+            let mut conn = db::connect(&config.database_url)?;
+            for name in export_files::write(&mut conn, format, &out, &base_url, bom)? {
+                println!("{}", out.join(name).display());
+            }
         }
         Command::Serve => {
             let config = Config::from_env()?;

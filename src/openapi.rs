@@ -22,6 +22,7 @@ use crate::error::Problem;
         (name = "indicators", description = "What is measured, in which unit"),
         (name = "sources", description = "Published documents and their full text"),
         (name = "observations", description = "The numbers, with their provenance"),
+        (name = "downloads", description = "Whole tables as CSV, and their Data Package"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{ErrorHandlers, Logger};
+use actix_web::middleware::{Compress, ErrorHandlers, Logger};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::config::Config;
 use crate::db::{self, PgPool};
 use crate::openapi::ApiDoc;
-use crate::routes::{self, KnownRoutes};
+use crate::routes::{self, KnownRoutes, PublicUrl};
 
 /// Creates the database if missing, applies migrations and loads the seed (a no-op when the
 /// seed files are unchanged).
@@ -63,6 +63,7 @@ impl Application {
 
 fn run(listener: TcpListener, pool: PgPool, config: &Config) -> anyhow::Result<Server> {
     let pool = web::Data::new(pool);
+    let public_url = web::Data::new(PublicUrl(config.public_url.clone()));
     let api = crate::openapi::document();
     let known = web::Data::new(KnownRoutes::new(
         api.paths.paths.keys().map(String::as_str).chain([
@@ -77,6 +78,7 @@ fn run(listener: TcpListener, pool: PgPool, config: &Config) -> anyhow::Result<S
             .openapi(ApiDoc::openapi())
             .app_data(pool.clone())
             .app_data(known.clone())
+            .app_data(public_url.clone())
             .configure(routes::configure)
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
@@ -90,6 +92,7 @@ fn run(listener: TcpListener, pool: PgPool, config: &Config) -> anyhow::Result<S
             )
             .default_service(web::to(routes::fallback))
             .wrap(ErrorHandlers::new().default_handler(crate::error::as_problem))
+            .wrap(Compress::default())
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
     })
     .listen(listener)?;

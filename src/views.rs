@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::citation::{Citation, Citer};
 use crate::db::indicators::Indicator;
 use crate::db::observations::{IndicatorRef, ObservationRow, ObservationWithRefs, PlaceRef};
 use crate::db::places::Place;
@@ -197,10 +198,19 @@ pub struct ObservationView {
     pub quote_end: i32,
     /// How an ambiguous statement was read, when it was.
     pub note: Option<String>,
+    /// The address of this observation.
+    #[schema(example = "http://127.0.0.1:8080/v1/observations/17")]
+    pub url: String,
+    /// How to cite this number: source, date, the quoted sentence and this observation's URL.
+    pub citation: Citation,
 }
 
 impl ObservationView {
-    pub fn new((obs, indicator, place): ObservationWithRefs, lang: Lang) -> ObservationView {
+    pub fn new(
+        (obs, indicator, place): ObservationWithRefs,
+        lang: Lang,
+        citer: &Citer,
+    ) -> ObservationView {
         let ObservationRow {
             id,
             period_start,
@@ -229,6 +239,8 @@ impl ObservationView {
             level,
         } = place;
         ObservationView {
+            url: citer.url(id),
+            citation: citer.cite(id, &source_id, &quote),
             id,
             indicator: IndicatorBrief {
                 code: indicator_code,

@@ -19,29 +19,34 @@ pub struct Indicator {
     pub value_type: ValueType,
 }
 
-/// One page of indicators in code order after `after`, and the total matching the filter.
-pub fn list(
+fn filtered(category: Option<&str>) -> indicators::BoxedQuery<'_, diesel::pg::Pg> {
+    let mut query = indicators::table.into_boxed();
+    if let Some(category) = category {
+        query = query.filter(indicators::category.eq(category));
+    }
+    query
+}
+
+/// How many indicators there are (of one category, if given).
+pub fn count(conn: &mut PgConnection, category: Option<&str>) -> QueryResult<i64> {
+    filtered(category).count().get_result(conn)
+}
+
+/// Up to `limit` indicators (of one category, if given) in code order after `after`.
+pub fn page(
     conn: &mut PgConnection,
     category: Option<&str>,
     after: Option<&str>,
     limit: i64,
-) -> QueryResult<(Vec<Indicator>, i64)> {
-    let filtered = || {
-        let mut query = indicators::table.into_boxed();
-        if let Some(category) = category {
-            query = query.filter(indicators::category.eq(category.to_owned()));
-        }
-        query
-    };
-    let total = filtered().count().get_result(conn)?;
-    let mut query = filtered()
+) -> QueryResult<Vec<Indicator>> {
+    let mut query = filtered(category)
         .select(Indicator::as_select())
         .order(indicators::code)
-        .limit(limit + 1);
+        .limit(limit);
     if let Some(after) = after {
         query = query.filter(indicators::code.gt(after.to_owned()));
     }
-    Ok((query.load(conn)?, total))
+    query.load(conn)
 }
 
 pub fn find(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Indicator>> {

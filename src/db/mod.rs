@@ -46,6 +46,16 @@ where
     .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
 }
 
+/// When data was last loaded: the version time of everything the service serves.
+pub fn data_updated_at(
+    conn: &mut PgConnection,
+) -> QueryResult<Option<chrono::DateTime<chrono::Utc>>> {
+    use schema::loads;
+    loads::table
+        .select(diesel::dsl::max(loads::loaded_at))
+        .first(conn)
+}
+
 /// Applies every pending embedded migration.
 pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<()> {
     conn.run_pending_migrations(MIGRATIONS)

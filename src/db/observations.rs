@@ -185,6 +185,21 @@ fn filtered(filter: &ObservationFilter) -> Boxed<'static> {
     query
 }
 
+/// One observation by id.
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<ObservationWithRefs>> {
+    observations::table
+        .inner_join(indicators::table)
+        .inner_join(places::table)
+        .filter(observations::id.eq(id))
+        .select((
+            ObservationRow::as_select(),
+            IndicatorRef::as_select(),
+            PlaceRef::as_select(),
+        ))
+        .first(conn)
+        .optional()
+}
+
 /// How many observations match the filter.
 pub fn count(conn: &mut PgConnection, filter: &ObservationFilter) -> QueryResult<i64> {
     filtered(filter).count().get_result(conn)

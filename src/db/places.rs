@@ -54,22 +54,26 @@ fn filtered(filter: &PlaceFilter) -> Boxed<'_> {
     query
 }
 
-/// One page of places in code order after `after`, and the total matching the filter.
-pub fn list(
+/// How many places match the filter.
+pub fn count(conn: &mut PgConnection, filter: &PlaceFilter) -> QueryResult<i64> {
+    filtered(filter).count().get_result(conn)
+}
+
+/// Up to `limit` places matching the filter, in code order after `after`.
+pub fn page(
     conn: &mut PgConnection,
     filter: &PlaceFilter,
     after: Option<&str>,
     limit: i64,
-) -> QueryResult<(Vec<Place>, i64)> {
-    let total = filtered(filter).count().get_result(conn)?;
+) -> QueryResult<Vec<Place>> {
     let mut query = filtered(filter)
         .select(Place::as_select())
         .order(places::code)
-        .limit(limit + 1);
+        .limit(limit);
     if let Some(after) = after {
         query = query.filter(places::code.gt(after.to_owned()));
     }
-    Ok((query.load(conn)?, total))
+    query.load(conn)
 }
 
 pub fn find(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Place>> {

@@ -36,22 +36,33 @@ pub struct NewSource {
     pub sha256: String,
 }
 
-/// One page of sources in id order after `after`, and the total.
-pub fn list(
+pub fn count(conn: &mut PgConnection) -> QueryResult<i64> {
+    sources::table.count().get_result(conn)
+}
+
+/// Up to `limit` sources in id order after `after`.
+pub fn page(
     conn: &mut PgConnection,
     after: Option<&str>,
     limit: i64,
-) -> QueryResult<(Vec<SourceMeta>, i64)> {
-    let total = sources::table.count().get_result(conn)?;
+) -> QueryResult<Vec<SourceMeta>> {
     let mut query = sources::table
         .select(SourceMeta::as_select())
         .order(sources::id)
-        .limit(limit + 1)
+        .limit(limit)
         .into_boxed();
     if let Some(after) = after {
         query = query.filter(sources::id.gt(after.to_owned()));
     }
-    Ok((query.load(conn)?, total))
+    query.load(conn)
+}
+
+/// Every source, for citing observations.
+pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<SourceMeta>> {
+    sources::table
+        .select(SourceMeta::as_select())
+        .order(sources::id)
+        .load(conn)
 }
 
 pub fn find(conn: &mut PgConnection, id: &str) -> QueryResult<Option<SourceMeta>> {

@@ -8,7 +8,9 @@ use super::places::LangQuery;
 use crate::db::{self, PgPool};
 use crate::domain::Lang;
 use crate::error::{ApiError, Problem};
+use crate::exports;
 use crate::extract::ApiQuery;
+use crate::formats::{negotiate, Format, TABLE_FORMATS};
 use crate::pagination::{self, ItemResponse, ListResponse};
 use crate::views::IndicatorView;
 
@@ -23,19 +25,28 @@ pub struct IndicatorListQuery {
     pub lang: Option<Lang>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Page size, 1 to 1000.
+    /// Page size, 1 to 1000. In CSV, without `limit` the whole result is written.
     #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<i64>,
+    /// `json` (default) or `csv`; overrides `Accept`.
+    #[param(example = "csv")]
+    pub format: Option<String>,
+    /// CSV only: start with a UTF-8 byte order mark, for Excel.
+    #[param(default = false)]
+    pub bom: Option<bool>,
 }
 
-/// List indicators in code order.
+/// List indicators in code order, as JSON or CSV.
 #[utoipa::path(
     tag = "indicators",
     params(IndicatorListQuery),
     responses(
-        (status = 200, body = ListResponse<IndicatorView>,
-         headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
+        (status = 200, description = "Indicators", content(
+            (ListResponse<IndicatorView> = "application/json"),
+            (String = "text/csv"),
+        ), headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 406, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/indicators")]
@@ -44,6 +55,7 @@ pub async fn list_indicators(
     pool: web::Data<PgPool>,
     ApiQuery(query): ApiQuery<IndicatorListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let format = negotiate(&req, query.format.as_deref(), TABLE_FORMATS)?;
     let limit = pagination::limit(query.limit)?;
     let after: Option<String> = query
         .cursor
@@ -52,16 +64,26 @@ pub async fn list_indicators(
         .transpose()?;
     let lang = query.lang.unwrap_or_default();
     let category = query.category;
+    if let Some(category) = category.clone() {
+        db::run(&pool, move |conn| super::check_category(conn, &category)).await?;
+    }
+    if format == Format::Csv {
+        let limit = query.limit.map(|_| limit);
+        let export = exports::indicators(category, after, limit, query.bom.unwrap_or(false));
+        return Ok(super::csv_response(
+            &pool,
+            export,
+            format.content_type(),
+            "indicators.csv",
+        ));
+    }
     let (rows, total) = db::run(&pool, move |conn| {
-        if let Some(category) = &category {
-            super::check_category(conn, category)?;
-        }
-        Ok(db::indicators::list(
-            conn,
-            category.as_deref(),
-            after.as_deref(),
-            limit,
-        )?)
+        let category = category.as_deref();
+        let total = db::indicators::count(conn, category)?;
+        Ok((
+            db::indicators::page(conn, category, after.as_deref(), limit + 1)?,
+            total,
+        ))
     })
     .await?;
     let (rows, more) = pagination::split_page(rows, limit);

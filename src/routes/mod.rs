@@ -1,5 +1,6 @@
 //! The route table: every endpoint of the service, on one screen.
 
+pub mod downloads;
 pub mod health;
 pub mod indicators;
 pub mod observations;
@@ -7,13 +8,53 @@ pub mod places;
 pub mod sources;
 
 use actix_web::dev::ResourceDef;
-use actix_web::{web, HttpRequest};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::observations::ObservationFilter;
+use crate::db::PgPool;
 use crate::error::ApiError;
+use crate::exports::CsvExport;
+use crate::formats::{attachment, stream::stream_chunks};
+
+/// The public address of the API (`PUBLIC_URL`), when configured.
+#[derive(Clone, Default)]
+pub struct PublicUrl(pub Option<String>);
+
+impl PublicUrl {
+    /// Scheme and host for links: the configured one, or the one this request came to.
+    pub fn for_request(&self, req: &HttpRequest) -> String {
+        match &self.0 {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let info = req.connection_info();
+                format!("{}://{}", info.scheme(), info.host())
+            }
+        }
+    }
+}
+
+/// A streamed CSV attachment, written batch by batch from the database.
+pub fn csv_response<R, K>(
+    pool: &PgPool,
+    mut export: CsvExport<R, K>,
+    content_type: &str,
+    filename: &str,
+) -> HttpResponse
+where
+    R: 'static,
+    K: Send + 'static,
+{
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CONTENT_DISPOSITION, attachment(filename)))
+        .streaming(stream_chunks(pool.clone(), move |conn| {
+            export.next_chunk(conn)
+        }))
+}
 
 /// Registers every documented endpoint. Handlers are added with `.service` so that each one is
 /// also in the OpenAPI document.
@@ -29,7 +70,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(sources::list_sources)
                 .service(sources::get_source)
                 .service(sources::get_source_text)
-                .service(observations::list_observations),
+                .service(observations::list_observations)
+                .service(observations::get_observation)
+                .service(downloads::download_observations)
+                .service(downloads::download_places)
+                .service(downloads::download_indicators)
+                .service(downloads::download_sources)
+                .service(downloads::datapackage),
         );
 }
 
@@ -49,7 +96,7 @@ impl KnownRoutes {
 pub async fn fallback(
     req: HttpRequest,
     known: web::Data<KnownRoutes>,
-) -> Result<actix_web::HttpResponse, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let path = req.path().to_owned();
     if known.0.iter().any(|def| def.is_match(&path)) {
         Err(ApiError::MethodNotAllowed {
@@ -63,7 +110,7 @@ pub async fn fallback(
 }
 
 /// 404 for place or indicator codes in a filter that name nothing.
-fn check_codes(conn: &mut PgConnection, filter: &ObservationFilter) -> Result<(), ApiError> {
+pub fn check_codes(conn: &mut PgConnection, filter: &ObservationFilter) -> Result<(), ApiError> {
     let places = crate::db::places::missing(conn, &filter.places)?;
     if !places.is_empty() {
         return Err(ApiError::NotFound(format!(
@@ -82,7 +129,7 @@ fn check_codes(conn: &mut PgConnection, filter: &ObservationFilter) -> Result<()
 }
 
 /// 400 for a category no indicator has, listing the ones that exist.
-fn check_category(conn: &mut PgConnection, category: &str) -> Result<(), ApiError> {
+pub fn check_category(conn: &mut PgConnection, category: &str) -> Result<(), ApiError> {
     let categories = crate::db::indicators::categories(conn)?;
     if categories.iter().any(|c| c == category) {
         Ok(())

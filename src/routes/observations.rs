@@ -1,15 +1,21 @@
-//! `/v1/observations`: the numbers, filtered by place, indicator, category, kind and period.
+//! `/v1/observations`: the numbers, filtered by place, indicator, category, kind and period, as
+//! JSON, CSV, JSON-stat 2.0 or SDMX-CSV.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::places::LangQuery;
+use super::PublicUrl;
+use crate::citation::Citer;
 use crate::db::observations::{After, ObservationFilter, Sort};
 use crate::db::{self, PgPool};
 use crate::domain::{Kind, Lang};
 use crate::error::{ApiError, Problem};
+use crate::exports;
 use crate::extract::{split_list, ApiQuery};
-use crate::pagination::{self, ListResponse};
+use crate::formats::{jsonstat, negotiate, Format};
+use crate::pagination::{self, ItemResponse, ListResponse};
 use crate::views::ObservationView;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -39,19 +45,29 @@ pub struct ObservationQuery {
     /// Order of the list.
     #[param(inline)]
     pub sort: Option<Sort>,
-    /// Language of the `name` fields.
+    /// Language of the `name` fields (and of JSON-stat labels).
     pub lang: Option<Lang>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Page size, 1 to 1000.
+    /// Page size, 1 to 1000. In CSV, SDMX-CSV and JSON-stat, without `limit` the whole result is
+    /// written.
     #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<i64>,
+    /// `json` (default), `csv`, `jsonstat` or `sdmx-csv`; overrides `Accept`.
+    #[param(example = "csv")]
+    pub format: Option<String>,
+    /// CSV and SDMX-CSV only: start with a UTF-8 byte order mark, for Excel.
+    #[param(default = false)]
+    pub bom: Option<bool>,
 }
 
 /// What the cursor of an observation listing carries.
 type CursorKey = (Sort, After);
 
 const MAX_CODES: usize = 100;
+
+/// The most observations one JSON-stat dataset holds; past it, narrow the query or use CSV.
+pub const JSONSTAT_MAX_ROWS: i64 = 100_000;
 
 impl ObservationQuery {
     fn filter(&self) -> Result<ObservationFilter, ApiError> {
@@ -91,6 +107,38 @@ impl ObservationQuery {
             to: self.to,
         })
     }
+
+    fn after(&self, sort: Sort) -> Result<Option<After>, ApiError> {
+        let Some(cursor) = self.cursor.as_deref() else {
+            return Ok(None);
+        };
+        let (cursor_sort, after): CursorKey = pagination::decode_cursor(cursor)?;
+        if cursor_sort != sort || !after.fits(sort) {
+            return Err(ApiError::invalid(
+                "cursor",
+                "`cursor` belongs to another `sort`: keep the sort of the first page",
+            ));
+        }
+        Ok(Some(after))
+    }
+
+    /// A file name that says what the download holds: `observations-511903114.csv`.
+    fn filename(&self, format: Format) -> String {
+        let scope = match (&self.place, &self.indicator) {
+            (Some(place), _) => place.replace(',', "_"),
+            (None, Some(indicator)) => indicator.replace(',', "_"),
+            (None, None) => "all".to_owned(),
+        };
+        let scope: String = scope
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(80)
+            .collect();
+        match format {
+            Format::SdmxCsv => format!("observations-{scope}.sdmx.csv"),
+            _ => format!("observations-{scope}.csv"),
+        }
+    }
 }
 
 fn codes(parameter: &str, raw: Option<&str>) -> Result<Vec<String>, ApiError> {
@@ -111,60 +159,162 @@ fn codes(parameter: &str, raw: Option<&str>) -> Result<Vec<String>, ApiError> {
 }
 
 /// List observations. Every filter narrows the list; periods match when they overlap
-/// `from`..`to`.
+/// `from`..`to`. The same query answers as JSON (paginated), CSV (one observation a row, columns
+/// in README.md), JSON-stat 2.0 (`format=jsonstat`, served as application/json) or SDMX-CSV 2.0
+/// (docs/SDMX.md), chosen by `format` or `Accept`.
 #[utoipa::path(
     tag = "observations",
     params(ObservationQuery),
     responses(
-        (status = 200, body = ListResponse<ObservationView>,
-         headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
+        (status = 200, description = "Observations", content(
+            (ListResponse<ObservationView> = "application/json"),
+            (String = "text/csv"),
+            (Object = "application/vnd.json-stat+json"),
+            (String = "application/vnd.sdmx.data+csv"),
+        ), headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "A place or indicator code names nothing", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "No format asked for can be produced", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/observations")]
 pub async fn list_observations(
     req: HttpRequest,
     pool: web::Data<PgPool>,
+    public_url: web::Data<PublicUrl>,
     ApiQuery(query): ApiQuery<ObservationQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let format = negotiate(&req, query.format.as_deref(), &Format::ALL)?;
     let limit = pagination::limit(query.limit)?;
     let filter = query.filter()?;
     let sort = query.sort.unwrap_or_default();
-    let after = match query.cursor.as_deref() {
-        None => None,
-        Some(cursor) => {
-            let (cursor_sort, after): CursorKey = pagination::decode_cursor(cursor)?;
-            if cursor_sort != sort || !after.fits(sort) {
-                return Err(ApiError::invalid(
-                    "cursor",
-                    "`cursor` belongs to another `sort`: keep the sort of the first page",
-                ));
-            }
-            Some(after)
-        }
-    };
+    let after = query.after(sort)?;
     let lang = query.lang.unwrap_or_default();
-    let (rows, total) = db::run(&pool, move |conn| {
+    let base_url = public_url.for_request(&req);
+
+    if matches!(format, Format::Csv | Format::SdmxCsv) {
+        let checked = filter.clone();
+        let sources = db::run(&pool, move |conn| {
+            super::check_codes(conn, &checked)?;
+            if let Some(category) = &checked.category {
+                super::check_category(conn, category)?;
+            }
+            Ok(db::sources::all(conn)?)
+        })
+        .await?;
+        let export = exports::observations(
+            filter,
+            sort,
+            after,
+            query.limit.map(|_| limit),
+            format,
+            query.bom.unwrap_or(false),
+            lang,
+            Citer::new(&base_url, sources),
+        );
+        let filename = query.filename(format);
+        return Ok(super::csv_response(
+            &pool,
+            export,
+            format.content_type(),
+            &filename,
+        ));
+    }
+
+    let whole = format == Format::JsonStat && query.limit.is_none();
+    let (rows, total, sources, updated) = db::run(&pool, move |conn| {
         super::check_codes(conn, &filter)?;
         if let Some(category) = &filter.category {
             super::check_category(conn, category)?;
         }
         let total = db::observations::count(conn, &filter)?;
-        let rows = db::observations::page(conn, &filter, sort, after.as_ref(), limit + 1)?;
-        Ok((rows, total))
+        if whole && total > JSONSTAT_MAX_ROWS {
+            return Err(ApiError::invalid(
+                "format",
+                format!(
+                    "{total} observations are too many for one JSON-stat dataset (at most \
+                     {JSONSTAT_MAX_ROWS}): narrow the filters, give `limit`, or use format=csv"
+                ),
+            ));
+        }
+        let fetch = if whole { total } else { limit + 1 };
+        let rows = db::observations::page(conn, &filter, sort, after.as_ref(), fetch)?;
+        Ok((
+            rows,
+            total,
+            db::sources::all(conn)?,
+            db::data_updated_at(conn)?,
+        ))
     })
     .await?;
-    let (rows, more) = pagination::split_page(rows, limit);
+    let (rows, more) = if whole {
+        (rows, false)
+    } else {
+        pagination::split_page(rows, limit)
+    };
     let next = more
         .then(|| {
             rows.last()
                 .map(|row| pagination::encode_cursor(&(sort, After::of(sort, row))))
         })
         .flatten();
-    let data = rows
-        .into_iter()
-        .map(|row| ObservationView::new(row, lang))
+    let titles: Vec<String> = sources
+        .iter()
+        .map(|s| lang.pick(&s.title_zh, &s.title_en).to_owned())
         .collect();
+    let citer = Citer::new(&base_url, sources);
+    let data: Vec<ObservationView> = rows
+        .into_iter()
+        .map(|row| ObservationView::new(row, lang, &citer))
+        .collect();
+    if format == Format::JsonStat {
+        let dataset = jsonstat::dataset(&data, lang == Lang::En, updated, &titles);
+        let mut response = HttpResponse::Ok();
+        if let Some(cursor) = &next {
+            response.insert_header((
+                actix_web::http::header::LINK,
+                format!("<{}>; rel=\"next\"", pagination::next_url(&req, cursor)),
+            ));
+        }
+        return Ok(response.content_type(format.content_type()).json(dataset));
+    }
     Ok(pagination::list_response(&req, data, total, limit, next))
+}
+
+/// One observation, with its citation.
+#[utoipa::path(
+    tag = "observations",
+    params(("id" = i64, Path, description = "Observation id", example = 17), LangQuery),
+    responses(
+        (status = 200, body = ItemResponse<ObservationView>),
+        (status = 400, description = "The id is not a number", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/observations/{id}")]
+pub async fn get_observation(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    public_url: web::Data<PublicUrl>,
+    id: web::Path<String>,
+    ApiQuery(query): ApiQuery<LangQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = id.into_inner();
+    let id: i64 = raw.parse().map_err(|_| {
+        ApiError::invalid(
+            "id",
+            format!("observation ids are whole numbers, got {raw:?}"),
+        )
+    })?;
+    let lang = query.lang.unwrap_or_default();
+    let (row, sources) = db::run(&pool, move |conn| {
+        let row = db::observations::find(conn, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("no observation has the id {id}")))?;
+        Ok((row, db::sources::all(conn)?))
+    })
+    .await?;
+    let citer = Citer::new(&public_url.for_request(&req), sources);
+    Ok(HttpResponse::Ok().json(ItemResponse {
+        data: ObservationView::new(row, lang, &citer),
+    }))
 }

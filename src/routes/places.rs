@@ -7,7 +7,9 @@ use utoipa::IntoParams;
 use crate::db::{self, places::PlaceFilter, PgPool};
 use crate::domain::{Lang, Level};
 use crate::error::{ApiError, Problem};
+use crate::exports;
 use crate::extract::ApiQuery;
+use crate::formats::{negotiate, Format, TABLE_FORMATS};
 use crate::pagination::{self, ItemResponse, ListResponse};
 use crate::views::{PlaceDetail, PlaceView};
 
@@ -27,9 +29,15 @@ pub struct PlaceListQuery {
     pub lang: Option<Lang>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Page size, 1 to 1000.
+    /// Page size, 1 to 1000. In CSV, without `limit` the whole result is written.
     #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<i64>,
+    /// `json` (default) or `csv`; overrides `Accept`.
+    #[param(example = "csv")]
+    pub format: Option<String>,
+    /// CSV only: start with a UTF-8 byte order mark, for Excel.
+    #[param(default = false)]
+    pub bom: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -40,14 +48,17 @@ pub struct LangQuery {
     pub lang: Option<Lang>,
 }
 
-/// List places in code order.
+/// List places in code order, as JSON or CSV.
 #[utoipa::path(
     tag = "places",
     params(PlaceListQuery),
     responses(
-        (status = 200, body = ListResponse<PlaceView>,
-         headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
+        (status = 200, description = "Places", content(
+            (ListResponse<PlaceView> = "application/json"),
+            (String = "text/csv", example = "code,parent_code,level,name_zh,name_en\n511903114,511903,township,双胜镇,Shuangsheng Town\n"),
+        ), headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 406, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/places")]
@@ -56,6 +67,7 @@ pub async fn list_places(
     pool: web::Data<PgPool>,
     ApiQuery(query): ApiQuery<PlaceListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let format = negotiate(&req, query.format.as_deref(), TABLE_FORMATS)?;
     let limit = pagination::limit(query.limit)?;
     let after: Option<String> = query
         .cursor
@@ -68,8 +80,22 @@ pub async fn list_places(
         parent: query.parent,
         q: query.q.filter(|q| !q.trim().is_empty()),
     };
+    if format == Format::Csv {
+        let limit = query.limit.map(|_| limit);
+        let export = exports::places(filter, after, limit, query.bom.unwrap_or(false));
+        return Ok(super::csv_response(
+            &pool,
+            export,
+            format.content_type(),
+            "places.csv",
+        ));
+    }
     let (rows, total) = db::run(&pool, move |conn| {
-        Ok(db::places::list(conn, &filter, after.as_deref(), limit)?)
+        let total = db::places::count(conn, &filter)?;
+        Ok((
+            db::places::page(conn, &filter, after.as_deref(), limit + 1)?,
+            total,
+        ))
     })
     .await?;
     let (rows, more) = pagination::split_page(rows, limit);

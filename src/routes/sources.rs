@@ -8,7 +8,9 @@ use super::places::LangQuery;
 use crate::db::{self, PgPool};
 use crate::domain::Lang;
 use crate::error::{ApiError, Problem};
+use crate::exports;
 use crate::extract::ApiQuery;
+use crate::formats::{negotiate, Format, TABLE_FORMATS};
 use crate::pagination::{self, ItemResponse, ListResponse};
 use crate::views::SourceView;
 
@@ -20,19 +22,28 @@ pub struct SourceListQuery {
     pub lang: Option<Lang>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Page size, 1 to 1000.
+    /// Page size, 1 to 1000. In CSV, without `limit` the whole result is written.
     #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<i64>,
+    /// `json` (default) or `csv`; overrides `Accept`.
+    #[param(example = "csv")]
+    pub format: Option<String>,
+    /// CSV only: start with a UTF-8 byte order mark, for Excel.
+    #[param(default = false)]
+    pub bom: Option<bool>,
 }
 
-/// List sources in id order.
+/// List sources in id order, as JSON or CSV.
 #[utoipa::path(
     tag = "sources",
     params(SourceListQuery),
     responses(
-        (status = 200, body = ListResponse<SourceView>,
-         headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
+        (status = 200, description = "Sources", content(
+            (ListResponse<SourceView> = "application/json"),
+            (String = "text/csv"),
+        ), headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 406, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/sources")]
@@ -41,6 +52,7 @@ pub async fn list_sources(
     pool: web::Data<PgPool>,
     ApiQuery(query): ApiQuery<SourceListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let format = negotiate(&req, query.format.as_deref(), TABLE_FORMATS)?;
     let limit = pagination::limit(query.limit)?;
     let after: Option<String> = query
         .cursor
@@ -48,8 +60,19 @@ pub async fn list_sources(
         .map(pagination::decode_cursor)
         .transpose()?;
     let lang = query.lang.unwrap_or_default();
+    if format == Format::Csv {
+        let limit = query.limit.map(|_| limit);
+        let export = exports::sources(after, limit, query.bom.unwrap_or(false));
+        return Ok(super::csv_response(
+            &pool,
+            export,
+            format.content_type(),
+            "sources.csv",
+        ));
+    }
     let (rows, total) = db::run(&pool, move |conn| {
-        Ok(db::sources::list(conn, after.as_deref(), limit)?)
+        let total = db::sources::count(conn)?;
+        Ok((db::sources::page(conn, after.as_deref(), limit + 1)?, total))
     })
     .await?;
     let (rows, more) = pagination::split_page(rows, limit);

@@ -1,6 +1,8 @@
 //! Black-box tests: the real application over HTTP, each test on its own PostgreSQL database.
 
+mod downloads;
 mod errors;
+mod formats;
 mod health;
 mod helpers;
 mod indicators;

@@ -35,6 +35,12 @@ async fn the_served_document_is_the_committed_one_and_covers_every_route() {
         "/v1/sources/{id}",
         "/v1/sources/{id}/text",
         "/v1/observations",
+        "/v1/observations/{id}",
+        "/v1/downloads/observations.csv",
+        "/v1/downloads/places.csv",
+        "/v1/downloads/indicators.csv",
+        "/v1/downloads/sources.csv",
+        "/v1/downloads/datapackage.json",
     ] {
         assert!(paths.contains_key(path), "{path} is documented");
         let get = &paths[path]["get"];
@@ -75,4 +81,20 @@ async fn the_docs_page_is_served_offline_and_the_bare_path_redirects() {
     assert!(html.contains("swagger"), "the Swagger UI page");
     let response = app.get("/docs/swagger-ui-bundle.js").await;
     assert_eq!(response.status(), 200, "the UI's JavaScript is vendored");
+}
+
+#[test]
+fn observations_document_every_media_type() {
+    let doc: Value = serde_json::from_str(&township_stats::openapi::to_pretty_json()).unwrap();
+    let content = &doc["paths"]["/v1/observations"]["get"]["responses"]["200"]["content"];
+    for media in [
+        "application/json",
+        "text/csv",
+        "application/vnd.json-stat+json",
+        "application/vnd.sdmx.data+csv",
+    ] {
+        assert!(content.get(media).is_some(), "{media} is documented");
+    }
+    let problem = &doc["paths"]["/v1/observations"]["get"]["responses"]["406"]["content"];
+    assert!(problem.get("application/problem+json").is_some());
 }

@@ -1,0 +1,204 @@
+//! Whole-table and whole-query CSV, written a batch at a time. The same exports serve the list
+//! endpoints (`format=csv`), the bulk downloads and the `export` command.
+
+use crate::citation::Citer;
+use crate::db::observations::{After, ObservationFilter, ObservationWithRefs, Sort};
+use crate::db::places::{Place, PlaceFilter};
+use crate::domain::Lang;
+use crate::error::ApiError;
+use crate::formats::csv::{self, CsvBatch};
+use crate::formats::{sdmx, Format};
+use crate::views::ObservationView;
+use diesel::PgConnection;
+
+/// Rows fetched from PostgreSQL per batch when no `limit` is given.
+pub const BATCH_ROWS: i64 = 5_000;
+
+type Fetch<R, K> =
+    Box<dyn FnMut(&mut PgConnection, Option<&K>, i64) -> Result<Vec<R>, ApiError> + Send>;
+
+/// A CSV export that pages through a keyset-ordered query.
+pub struct CsvExport<R, K> {
+    columns: &'static [&'static str],
+    bom: bool,
+    started: bool,
+    done: bool,
+    after: Option<K>,
+    limit: Option<i64>,
+    fetch: Fetch<R, K>,
+    key: Box<dyn Fn(&R) -> K + Send>,
+    record: Box<dyn Fn(R) -> Vec<String> + Send>,
+    rows: u64,
+}
+
+impl<R, K> CsvExport<R, K> {
+    /// The next chunk of CSV (the first one starts with the BOM, if asked, and the header), or
+    /// `None` when everything has been written. With a `limit`, one page is written.
+    pub fn next_chunk(&mut self, conn: &mut PgConnection) -> Result<Option<Vec<u8>>, ApiError> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut batch = if self.started {
+            CsvBatch::next()
+        } else {
+            self.started = true;
+            CsvBatch::first(self.columns, self.bom)?
+        };
+        let size = self.limit.unwrap_or(BATCH_ROWS);
+        let rows = (self.fetch)(conn, self.after.as_ref(), size)?;
+        if self.limit.is_some() || (rows.len() as i64) < size {
+            self.done = true;
+        }
+        if let Some(last) = rows.last() {
+            self.after = Some((self.key)(last));
+        }
+        self.rows += rows.len() as u64;
+        for row in rows {
+            batch.record((self.record)(row))?;
+        }
+        batch.into_bytes().map(Some)
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Writes the whole export to `out`, calling `progress` with the rows written after each batch.
+    pub fn write_all(
+        &mut self,
+        conn: &mut PgConnection,
+        out: &mut impl std::io::Write,
+        progress: impl Fn(u64),
+    ) -> anyhow::Result<()> {
+        while let Some(chunk) = self.next_chunk(conn)? {
+            out.write_all(&chunk)?;
+            progress(self.rows);
+        }
+        Ok(())
+    }
+}
+
+/// Observations matching `filter` in `sort` order, as CSV or SDMX-CSV.
+#[allow(clippy::too_many_arguments)]
+pub fn observations(
+    filter: ObservationFilter,
+    sort: Sort,
+    after: Option<After>,
+    limit: Option<i64>,
+    format: Format,
+    bom: bool,
+    lang: Lang,
+    citer: Citer,
+) -> CsvExport<ObservationWithRefs, After> {
+    let sdmx = format == Format::SdmxCsv;
+    CsvExport {
+        columns: if sdmx {
+            &sdmx::COLUMNS
+        } else {
+            &csv::OBSERVATION_COLUMNS
+        },
+        bom,
+        started: false,
+        done: false,
+        after,
+        limit,
+        fetch: Box::new(move |conn, after, size| {
+            Ok(crate::db::observations::page(
+                conn, &filter, sort, after, size,
+            )?)
+        }),
+        key: Box::new(move |row| After::of(sort, row)),
+        rows: 0,
+        record: Box::new(move |row| {
+            let view = ObservationView::new(row, lang, &citer);
+            if sdmx {
+                sdmx::record(&view).to_vec()
+            } else {
+                csv::observation_record(&view).to_vec()
+            }
+        }),
+    }
+}
+
+/// Places matching `filter` in code order.
+pub fn places(
+    filter: PlaceFilter,
+    after: Option<String>,
+    limit: Option<i64>,
+    bom: bool,
+) -> CsvExport<Place, String> {
+    CsvExport {
+        columns: &csv::PLACE_COLUMNS,
+        bom,
+        started: false,
+        done: false,
+        after,
+        limit,
+        fetch: Box::new(move |conn, after, size| {
+            Ok(crate::db::places::page(
+                conn,
+                &filter,
+                after.map(String::as_str),
+                size,
+            )?)
+        }),
+        key: Box::new(|p| p.code.clone()),
+        record: Box::new(|p| csv::place_record(&p).to_vec()),
+        rows: 0,
+    }
+}
+
+/// Indicators (of one category, if given) in code order.
+pub fn indicators(
+    category: Option<String>,
+    after: Option<String>,
+    limit: Option<i64>,
+    bom: bool,
+) -> CsvExport<crate::db::indicators::Indicator, String> {
+    CsvExport {
+        columns: &csv::INDICATOR_COLUMNS,
+        bom,
+        started: false,
+        done: false,
+        after,
+        limit,
+        fetch: Box::new(move |conn, after, size| {
+            Ok(crate::db::indicators::page(
+                conn,
+                category.as_deref(),
+                after.map(String::as_str),
+                size,
+            )?)
+        }),
+        key: Box::new(|i| i.code.clone()),
+        record: Box::new(|i| csv::indicator_record(&i).to_vec()),
+        rows: 0,
+    }
+}
+
+/// Sources (without their text) in id order.
+pub fn sources(
+    after: Option<String>,
+    limit: Option<i64>,
+    bom: bool,
+) -> CsvExport<crate::db::sources::SourceMeta, String> {
+    CsvExport {
+        columns: &csv::SOURCE_COLUMNS,
+        bom,
+        started: false,
+        done: false,
+        after,
+        limit,
+        fetch: Box::new(move |conn, after, size| {
+            Ok(crate::db::sources::page(
+                conn,
+                after.map(String::as_str),
+                size,
+            )?)
+        }),
+        key: Box::new(|s| s.id.clone()),
+        record: Box::new(|s| csv::source_record(&s).to_vec()),
+        rows: 0,
+    }
+}

@@ -1,0 +1,135 @@
+//! `/v1/downloads`: whole tables as CSV, streamed, and the Data Package that describes them.
+
+use actix_web::{get, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::PublicUrl;
+use crate::citation::Citer;
+use crate::db::observations::{ObservationFilter, Sort};
+use crate::db::places::PlaceFilter;
+use crate::db::{self, PgPool};
+use crate::domain::Lang;
+use crate::error::{ApiError, Problem};
+use crate::exports;
+use crate::extract::ApiQuery;
+use crate::formats::Format;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DownloadQuery {
+    /// Start with a UTF-8 byte order mark, for Excel.
+    #[param(default = false)]
+    pub bom: Option<bool>,
+}
+
+fn csv<R: 'static, K: Send + 'static>(
+    pool: &PgPool,
+    export: exports::CsvExport<R, K>,
+    name: &str,
+) -> HttpResponse {
+    super::csv_response(pool, export, Format::Csv.content_type(), name)
+}
+
+/// Every observation, one a row, in id order (the columns of `format=csv`). Streamed; gzip when
+/// the client accepts it.
+#[utoipa::path(
+    tag = "downloads",
+    params(DownloadQuery),
+    responses(
+        (status = 200, body = String, content_type = "text/csv"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/downloads/observations.csv")]
+pub async fn download_observations(
+    req: actix_web::HttpRequest,
+    pool: web::Data<PgPool>,
+    public_url: web::Data<PublicUrl>,
+    ApiQuery(query): ApiQuery<DownloadQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let sources = db::run(&pool, |conn| Ok(db::sources::all(conn)?)).await?;
+    let export = exports::observations(
+        ObservationFilter::default(),
+        Sort::Id,
+        None,
+        None,
+        Format::Csv,
+        query.bom.unwrap_or(false),
+        Lang::Zh,
+        Citer::new(&public_url.for_request(&req), sources),
+    );
+    Ok(csv(&pool, export, "observations.csv"))
+}
+
+/// Every place of the tree, in code order.
+#[utoipa::path(
+    tag = "downloads",
+    params(DownloadQuery),
+    responses(
+        (status = 200, body = String, content_type = "text/csv"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/downloads/places.csv")]
+pub async fn download_places(
+    pool: web::Data<PgPool>,
+    ApiQuery(query): ApiQuery<DownloadQuery>,
+) -> HttpResponse {
+    let export = exports::places(
+        PlaceFilter::default(),
+        None,
+        None,
+        query.bom.unwrap_or(false),
+    );
+    csv(&pool, export, "places.csv")
+}
+
+/// Every indicator, in code order.
+#[utoipa::path(
+    tag = "downloads",
+    params(DownloadQuery),
+    responses(
+        (status = 200, body = String, content_type = "text/csv"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/downloads/indicators.csv")]
+pub async fn download_indicators(
+    pool: web::Data<PgPool>,
+    ApiQuery(query): ApiQuery<DownloadQuery>,
+) -> HttpResponse {
+    let export = exports::indicators(None, None, None, query.bom.unwrap_or(false));
+    csv(&pool, export, "indicators.csv")
+}
+
+/// Every source's metadata (the texts are at `/v1/sources/{id}/text`).
+#[utoipa::path(
+    tag = "downloads",
+    params(DownloadQuery),
+    responses(
+        (status = 200, body = String, content_type = "text/csv"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/downloads/sources.csv")]
+pub async fn download_sources(
+    pool: web::Data<PgPool>,
+    ApiQuery(query): ApiQuery<DownloadQuery>,
+) -> HttpResponse {
+    let export = exports::sources(None, None, query.bom.unwrap_or(false));
+    csv(&pool, export, "sources.csv")
+}
+
+/// A Frictionless Data Package describing the four CSV downloads: Table Schema of each, primary
+/// and foreign keys, licence and sources. Resource paths are relative to `/v1/downloads/`.
+#[utoipa::path(
+    tag = "downloads",
+    responses((status = 200, body = Object, content_type = "application/json"))
+)]
+#[get("/downloads/datapackage.json")]
+pub async fn datapackage(pool: web::Data<PgPool>) -> Result<HttpResponse, ApiError> {
+    let sources = db::run(&pool, |conn| Ok(db::sources::all(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(crate::formats::datapackage::descriptor(&sources)))
+}
