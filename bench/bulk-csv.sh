@@ -22,7 +22,10 @@ export DATABASE_URL="postgres:///$db"
 want=$((townships * $(psql -d "$db" -Atc 'SELECT count(*) FROM indicators') * years))
 have=$(psql -d "$db" -Atc "SELECT count(*) FROM observations WHERE source_id = 'bench-synthetic'")
 if [ "$have" -ne "$want" ]; then
-    psql -q -d "$db" -c "DELETE FROM observations WHERE source_id = 'bench-synthetic'"
+    # Observations are never deleted (a trigger refuses): start from a new database instead.
+    dropdb --force "$db"
+    "$bin" migrate >/dev/null 2>&1
+    "$bin" seed >/dev/null
     psql -q -d "$db" -v townships="$townships" -v years="$years" -f bench/synthetic.sql
 fi
 rows=$(psql -d "$db" -Atc 'SELECT count(*) FROM observations')

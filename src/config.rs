@@ -22,6 +22,8 @@ pub struct Config {
     /// `PUBLIC_URL`: scheme and host the API is reached at, for links in citations and exports;
     /// by default taken from each request's Host.
     pub public_url: Option<String>,
+    /// `CACHE_MAX_AGE_SECS`: `Cache-Control: max-age` of data answers.
+    pub cache_max_age_secs: u32,
 }
 
 impl Config {
@@ -38,6 +40,7 @@ impl Config {
                 Err(_) => None,
             },
             public_url: env::var("PUBLIC_URL").ok().filter(|u| !u.is_empty()),
+            cache_max_age_secs: parse_var("CACHE_MAX_AGE_SECS", 60)?,
         })
     }
 
@@ -50,6 +53,7 @@ impl Config {
             pool_timeout: Duration::from_secs(3),
             workers: None,
             public_url: None,
+            cache_max_age_secs: 60,
         }
     }
 }

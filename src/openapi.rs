@@ -23,6 +23,8 @@ use crate::error::Problem;
         (name = "sources", description = "Published documents and their full text"),
         (name = "observations", description = "The numbers, with their provenance"),
         (name = "downloads", description = "Whole tables as CSV, and their Data Package"),
+        (name = "releases", description = "Loads that changed observations; the Atom feed"),
+        (name = "catalog", description = "DCAT-AP catalog for harvesting portals"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

@@ -2,7 +2,7 @@
 //! silently change the contract.
 
 use bigdecimal::BigDecimal;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -203,6 +203,13 @@ pub struct ObservationView {
     pub url: String,
     /// How to cite this number: source, date, the quoted sentence and this observation's URL.
     pub citation: Citation,
+    /// When the observation was first published.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed (or was retracted).
+    pub updated_at: DateTime<Utc>,
+    /// Set when the observation was withdrawn from the data; such tombstones appear only in
+    /// `updated_since` and `release` listings, so that copies can delete it.
+    pub retracted_at: Option<DateTime<Utc>>,
 }
 
 impl ObservationView {
@@ -225,6 +232,9 @@ impl ObservationView {
             quote_start,
             quote_end,
             note,
+            created_at,
+            updated_at,
+            retracted_at,
         } = obs;
         let IndicatorRef {
             code: indicator_code,
@@ -269,6 +279,9 @@ impl ObservationView {
             quote_start,
             quote_end,
             note,
+            created_at,
+            updated_at,
+            retracted_at,
         }
     }
 }

@@ -79,9 +79,9 @@ pub fn missing(conn: &mut PgConnection, codes: &[String]) -> QueryResult<Vec<Str
         .collect())
 }
 
-/// Inserts or updates indicators by code.
+/// Inserts or updates indicators by code; identical rows are left untouched.
 pub fn upsert(conn: &mut PgConnection, rows: &[Indicator]) -> QueryResult<usize> {
-    diesel::insert_into(indicators::table)
+    let statement = diesel::insert_into(indicators::table)
         .values(rows)
         .on_conflict(indicators::code)
         .do_update()
@@ -93,6 +93,17 @@ pub fn upsert(conn: &mut PgConnection, rows: &[Indicator]) -> QueryResult<usize>
             indicators::category.eq(excluded(indicators::category)),
             indicators::unit.eq(excluded(indicators::unit)),
             indicators::value_type.eq(excluded(indicators::value_type)),
-        ))
-        .execute(conn)
+        ));
+    diesel::query_dsl::methods::FilterDsl::filter(
+        statement,
+        indicators::name_zh
+            .ne(excluded(indicators::name_zh))
+            .or(indicators::name_en.ne(excluded(indicators::name_en)))
+            .or(indicators::description_zh.ne(excluded(indicators::description_zh)))
+            .or(indicators::description_en.ne(excluded(indicators::description_en)))
+            .or(indicators::category.ne(excluded(indicators::category)))
+            .or(indicators::unit.ne(excluded(indicators::unit)))
+            .or(indicators::value_type.ne(excluded(indicators::value_type))),
+    )
+    .execute(conn)
 }

@@ -1,9 +1,11 @@
 //! PostgreSQL access: the connection pool, migrations, and one module of queries per table.
 //! Diesel is synchronous, so request handlers reach it only through [`run`], on the blocking pool.
 
+pub mod catalog;
 pub mod indicators;
 pub mod observations;
 pub mod places;
+pub mod releases;
 pub mod schema;
 pub mod sources;
 
@@ -46,14 +48,11 @@ where
     .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
 }
 
-/// When data was last loaded: the version time of everything the service serves.
+/// When the published data last changed.
 pub fn data_updated_at(
     conn: &mut PgConnection,
 ) -> QueryResult<Option<chrono::DateTime<chrono::Utc>>> {
-    use schema::loads;
-    loads::table
-        .select(diesel::dsl::max(loads::loaded_at))
-        .first(conn)
+    Ok(Some(releases::data_version(conn)?.changed_at))
 }
 
 /// Applies every pending embedded migration.

@@ -1,10 +1,11 @@
 //! Observations: the filtered, keyset-paginated listing and the seed's upsert.
 
 use bigdecimal::BigDecimal;
+use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Integer, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Text, Timestamptz};
 use diesel::upsert::excluded;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,9 @@ pub struct ObservationRow {
     pub quote_start: i32,
     pub quote_end: i32,
     pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub retracted_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -50,8 +54,9 @@ pub struct PlaceRef {
 /// An observation with the names of its indicator and place.
 pub type ObservationWithRefs = (ObservationRow, IndicatorRef, PlaceRef);
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = observations)]
+/// An observation as a source states it; what a load publishes.
+#[derive(Debug, Clone, PartialEq, Insertable, Queryable, Selectable)]
+#[diesel(table_name = observations, check_for_backend(Pg))]
 pub struct NewObservation {
     pub indicator_code: String,
     pub place_code: String,
@@ -69,6 +74,43 @@ pub struct NewObservation {
     pub note: Option<String>,
 }
 
+impl NewObservation {
+    /// The natural key: one observation per indicator, place, period, kind and source.
+    pub fn key(&self) -> NaturalKey {
+        (
+            self.indicator_code.clone(),
+            self.place_code.clone(),
+            self.period_start,
+            self.period_end,
+            self.kind,
+            self.source_id.clone(),
+        )
+    }
+}
+
+pub type NaturalKey = (String, String, i32, i32, Kind, String);
+
+/// A row as written by a release: the observation and its change tracking.
+#[derive(Insertable)]
+#[diesel(table_name = observations)]
+struct PublishedObservation {
+    #[diesel(embed)]
+    observation: NewObservation,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    release_id: i64,
+}
+
+/// What is stored for an observation, to compare with what a load brings.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = observations, check_for_backend(Pg))]
+pub struct Stored {
+    pub id: i64,
+    #[diesel(embed)]
+    pub observation: NewObservation,
+    pub retracted_at: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct ObservationFilter {
     /// Place codes; empty means every place.
@@ -82,6 +124,17 @@ pub struct ObservationFilter {
     /// Periods overlapping [from, to] match.
     pub from: Option<i32>,
     pub to: Option<i32>,
+    /// Only rows changed after this time, retracted ones included (incremental sync).
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Only rows last changed by this release, retracted ones included.
+    pub release: Option<i64>,
+}
+
+impl ObservationFilter {
+    /// Tombstones belong in change feeds, not in the published data.
+    fn include_retracted(&self) -> bool {
+        self.updated_since.is_some() || self.release.is_some()
+    }
 }
 
 /// The orders a listing can take; each ends in `id`, so every order is total and keyset-safe.
@@ -103,6 +156,9 @@ pub enum Sort {
     /// By place code, then `id`.
     #[serde(rename = "place")]
     Place,
+    /// Oldest change first: `updated_at`, `id` (the order of incremental sync).
+    #[serde(rename = "updated")]
+    Updated,
 }
 
 /// Where the previous page ended, in the terms of its sort.
@@ -111,6 +167,7 @@ pub enum After {
     Id(i64),
     Period(i32, i32, i64),
     Code(String, i64),
+    Updated(DateTime<Utc>, i64),
 }
 
 impl After {
@@ -124,6 +181,7 @@ impl After {
             }
             Sort::Indicator => After::Code(indicator.code.clone(), obs.id),
             Sort::Place => After::Code(place.code.clone(), obs.id),
+            Sort::Updated => After::Updated(obs.updated_at, obs.id),
         }
     }
 
@@ -134,6 +192,7 @@ impl After {
             (After::Id(_), Sort::Id)
                 | (After::Period(..), Sort::Period | Sort::PeriodDesc)
                 | (After::Code(..), Sort::Indicator | Sort::Place)
+                | (After::Updated(..), Sort::Updated)
         )
     }
 }
@@ -181,6 +240,15 @@ fn filtered(filter: &ObservationFilter) -> Boxed<'static> {
     }
     if let Some(to) = filter.to {
         query = query.filter(observations::period_start.le(to));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(observations::updated_at.gt(since));
+    }
+    if let Some(release) = filter.release {
+        query = query.filter(observations::release_id.eq(release));
+    }
+    if !filter.include_retracted() {
+        query = query.filter(observations::retracted_at.is_null());
     }
     query
 }
@@ -254,6 +322,13 @@ pub fn page(
                         .sql(")"),
                 )
             }
+            (Sort::Updated, After::Updated(at, id)) => query.filter(
+                sql::<Bool>("(observations.updated_at, observations.id) > (")
+                    .bind::<Timestamptz, _>(*at)
+                    .sql(", ")
+                    .bind::<BigInt, _>(*id)
+                    .sql(")"),
+            ),
             // Handlers check `After::fits` first; a key of another sort matches nothing.
             _ => query.filter(sql::<Bool>("false")),
         };
@@ -272,16 +347,44 @@ pub fn page(
         )),
         Sort::Indicator => query.order((observations::indicator_code, observations::id)),
         Sort::Place => query.order((observations::place_code, observations::id)),
+        Sort::Updated => query.order((observations::updated_at, observations::id)),
     };
     query.load(conn)
 }
 
-/// Inserts observations, or updates them in place (keeping their id) when their natural key
-/// exists with different content. Returns how many rows were written.
-pub fn upsert(conn: &mut PgConnection, rows: &[NewObservation]) -> QueryResult<usize> {
+/// Every stored observation of the given sources, retracted ones included.
+pub fn stored_for_sources(
+    conn: &mut PgConnection,
+    source_ids: &[String],
+) -> QueryResult<Vec<Stored>> {
+    observations::table
+        .filter(observations::source_id.eq_any(source_ids))
+        .select(Stored::as_select())
+        .order(observations::id)
+        .load(conn)
+}
+
+/// Writes observations as part of release `release_id` at time `at`: new ones are inserted,
+/// existing ones (by natural key) updated in place, keeping their id and un-retracting them. The
+/// revision trigger keeps the values they replace.
+pub fn publish(
+    conn: &mut PgConnection,
+    rows: &[NewObservation],
+    at: DateTime<Utc>,
+    release_id: i64,
+) -> QueryResult<usize> {
+    let rows: Vec<PublishedObservation> = rows
+        .iter()
+        .map(|observation| PublishedObservation {
+            observation: observation.clone(),
+            created_at: at,
+            updated_at: at,
+            release_id,
+        })
+        .collect();
     let mut written = 0;
-    for chunk in rows.chunks(4_000) {
-        let statement = diesel::insert_into(observations::table)
+    for chunk in rows.chunks(3_000) {
+        written += diesel::insert_into(observations::table)
             .values(chunk)
             .on_conflict(diesel::upsert::on_constraint("observations_natural_key"))
             .do_update()
@@ -294,21 +397,27 @@ pub fn upsert(conn: &mut PgConnection, rows: &[NewObservation]) -> QueryResult<u
                 observations::quote_start.eq(excluded(observations::quote_start)),
                 observations::quote_end.eq(excluded(observations::quote_end)),
                 observations::note.eq(excluded(observations::note)),
-            ));
-        // Only rows that differ are rewritten (keeping their id), so the count says what changed.
-        written += diesel::query_dsl::methods::FilterDsl::filter(
-            statement,
-            observations::value
-                .ne(excluded(observations::value))
-                .or(observations::qualifier.ne(excluded(observations::qualifier)))
-                .or(observations::value_as_written.ne(excluded(observations::value_as_written)))
-                .or(observations::unit_as_written.ne(excluded(observations::unit_as_written)))
-                .or(observations::quote.ne(excluded(observations::quote)))
-                .or(observations::quote_start.ne(excluded(observations::quote_start)))
-                .or(observations::quote_end.ne(excluded(observations::quote_end)))
-                .or(observations::note.is_distinct_from(excluded(observations::note))),
-        )
-        .execute(conn)?;
+                observations::updated_at.eq(excluded(observations::updated_at)),
+                observations::release_id.eq(excluded(observations::release_id)),
+                observations::retracted_at.eq(None::<DateTime<Utc>>),
+            ))
+            .execute(conn)?;
     }
     Ok(written)
+}
+
+/// Retracts observations as part of release `release_id` at time `at`: they stay, marked.
+pub fn retract(
+    conn: &mut PgConnection,
+    ids: &[i64],
+    at: DateTime<Utc>,
+    release_id: i64,
+) -> QueryResult<usize> {
+    diesel::update(observations::table.filter(observations::id.eq_any(ids)))
+        .set((
+            observations::retracted_at.eq(Some(at)),
+            observations::updated_at.eq(at),
+            observations::release_id.eq(release_id),
+        ))
+        .execute(conn)
 }

@@ -1,6 +1,14 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    data_version (singleton) {
+        singleton -> Bool,
+        version -> Int8,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     indicators (code) {
         code -> Text,
         name_zh -> Text,
@@ -22,6 +30,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    observation_revisions (id) {
+        id -> Int8,
+        observation_id -> Int8,
+        value -> Numeric,
+        qualifier -> Text,
+        value_as_written -> Text,
+        unit_as_written -> Text,
+        quote -> Text,
+        quote_start -> Int4,
+        quote_end -> Int4,
+        note -> Nullable<Text>,
+        retracted_at -> Nullable<Timestamptz>,
+        published_from -> Timestamptz,
+        published_until -> Timestamptz,
+        superseded_by -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
     observations (id) {
         id -> Int8,
         indicator_code -> Text,
@@ -38,6 +65,10 @@ diesel::table! {
         quote_start -> Int4,
         quote_end -> Int4,
         note -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        retracted_at -> Nullable<Timestamptz>,
+        release_id -> Nullable<Int8>,
     }
 }
 
@@ -49,6 +80,18 @@ diesel::table! {
         name_zh -> Text,
         name_en -> Text,
         search_key -> Text,
+    }
+}
+
+diesel::table! {
+    releases (id) {
+        id -> Int8,
+        released_at -> Timestamptz,
+        title -> Text,
+        summary -> Text,
+        observations_added -> Int4,
+        observations_changed -> Int4,
+        observations_retracted -> Int4,
     }
 }
 
@@ -67,8 +110,11 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(observation_revisions -> observations (observation_id));
+diesel::joinable!(observation_revisions -> releases (superseded_by));
 diesel::joinable!(observations -> indicators (indicator_code));
 diesel::joinable!(observations -> places (place_code));
+diesel::joinable!(observations -> releases (release_id));
 diesel::joinable!(observations -> sources (source_id));
 
 diesel::allow_tables_to_appear_in_same_query!(indicators, loads, observations, places, sources,);

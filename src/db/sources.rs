@@ -81,8 +81,9 @@ pub fn content(conn: &mut PgConnection, id: &str) -> QueryResult<Option<String>>
         .optional()
 }
 
+/// Inserts or updates a source by id; an identical row is left untouched.
 pub fn upsert(conn: &mut PgConnection, source: &NewSource) -> QueryResult<usize> {
-    diesel::insert_into(sources::table)
+    let statement = diesel::insert_into(sources::table)
         .values(source)
         .on_conflict(sources::id)
         .do_update()
@@ -96,6 +97,18 @@ pub fn upsert(conn: &mut PgConnection, source: &NewSource) -> QueryResult<usize>
             sources::licence.eq(excluded(sources::licence)),
             sources::content.eq(excluded(sources::content)),
             sources::sha256.eq(excluded(sources::sha256)),
-        ))
-        .execute(conn)
+        ));
+    diesel::query_dsl::methods::FilterDsl::filter(
+        statement,
+        sources::title_zh
+            .ne(excluded(sources::title_zh))
+            .or(sources::title_en.ne(excluded(sources::title_en)))
+            .or(sources::publisher_zh.ne(excluded(sources::publisher_zh)))
+            .or(sources::publisher_en.ne(excluded(sources::publisher_en)))
+            .or(sources::published_on.ne(excluded(sources::published_on)))
+            .or(sources::url.is_distinct_from(excluded(sources::url)))
+            .or(sources::licence.ne(excluded(sources::licence)))
+            .or(sources::sha256.ne(excluded(sources::sha256))),
+    )
+    .execute(conn)
 }

@@ -1,7 +1,9 @@
 //! The representations the service writes besides JSON, and choosing among them.
 
+pub mod atom;
 pub mod csv;
 pub mod datapackage;
+pub mod dcat;
 pub mod jsonstat;
 pub mod sdmx;
 pub mod stream;

@@ -1,10 +1,12 @@
 //! The route table: every endpoint of the service, on one screen.
 
+pub mod catalog;
 pub mod downloads;
 pub mod health;
 pub mod indicators;
 pub mod observations;
 pub mod places;
+pub mod releases;
 pub mod sources;
 
 use actix_web::dev::ResourceDef;
@@ -76,7 +78,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(downloads::download_places)
                 .service(downloads::download_indicators)
                 .service(downloads::download_sources)
-                .service(downloads::datapackage),
+                .service(downloads::datapackage)
+                .service(releases::list_releases)
+                .service(releases::get_release)
+                .service(releases::releases_feed)
+                .service(catalog::get_catalog),
         );
 }
 
@@ -102,7 +108,7 @@ pub async fn fallback(
         Err(ApiError::MethodNotAllowed {
             method: req.method().to_string(),
             path,
-            allow: "GET".to_owned(),
+            allow: "GET, HEAD".to_owned(),
         })
     } else {
         Err(ApiError::RouteNotFound(path))

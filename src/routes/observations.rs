@@ -42,7 +42,14 @@ pub struct ObservationQuery {
     /// Periods starting in or before this year.
     #[param(minimum = 1949, maximum = 2100, example = 2025)]
     pub to: Option<i32>,
-    /// Order of the list.
+    /// Only observations changed after this RFC 3339 time, retracted ones (tombstones)
+    /// included, in the order of change (`sort=updated`). For incremental sync.
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-01-01T00:00:00Z")]
+    pub updated_since: Option<String>,
+    /// Only observations last changed by this release (see `/v1/releases`), tombstones included.
+    #[param(minimum = 1, example = 1)]
+    pub release: Option<i64>,
+    /// Order of the list; `updated` (oldest change first) with `updated_since`.
     #[param(inline)]
     pub sort: Option<Sort>,
     /// Language of the `name` fields (and of JSON-stat labels).
@@ -97,7 +104,25 @@ impl ObservationQuery {
                 ));
             }
         }
+        let updated_since = match self.updated_since.as_deref() {
+            None => None,
+            Some(raw) => Some(
+                chrono::DateTime::parse_from_rfc3339(raw)
+                    .map_err(|e| {
+                        ApiError::invalid(
+                            "updated_since",
+                            format!(
+                                "`updated_since` must be an RFC 3339 time such as \
+                                 2026-01-01T00:00:00Z, got {raw:?} ({e})"
+                            ),
+                        )
+                    })?
+                    .with_timezone(&chrono::Utc),
+            ),
+        };
         Ok(ObservationFilter {
+            updated_since,
+            release: self.release,
             places,
             descendants,
             indicators: codes("indicator", self.indicator.as_deref())?,
@@ -106,6 +131,19 @@ impl ObservationQuery {
             from: self.from,
             to: self.to,
         })
+    }
+
+    /// The sort: `updated` by default with `updated_since`, which allows no other.
+    fn sort(&self) -> Result<Sort, ApiError> {
+        match (self.updated_since.is_some(), self.sort) {
+            (true, None | Some(Sort::Updated)) => Ok(Sort::Updated),
+            (true, Some(_)) => Err(ApiError::invalid(
+                "sort",
+                "with `updated_since` the order is `updated` (oldest change first), which a \
+                 cursor needs to never skip or repeat a change",
+            )),
+            (false, sort) => Ok(sort.unwrap_or_default()),
+        }
     }
 
     fn after(&self, sort: Sort) -> Result<Option<After>, ApiError> {
@@ -187,7 +225,7 @@ pub async fn list_observations(
     let format = negotiate(&req, query.format.as_deref(), &Format::ALL)?;
     let limit = pagination::limit(query.limit)?;
     let filter = query.filter()?;
-    let sort = query.sort.unwrap_or_default();
+    let sort = query.sort()?;
     let after = query.after(sort)?;
     let lang = query.lang.unwrap_or_default();
     let base_url = public_url.for_request(&req);

@@ -7,6 +7,7 @@
 
 pub mod gazetteer;
 pub mod names;
+pub mod publish;
 pub mod report;
 
 use anyhow::Context;
@@ -26,7 +27,9 @@ pub struct LoadSummary {
     pub ran: bool,
     pub places_written: usize,
     pub indicators_written: usize,
-    pub observations_written: usize,
+    pub sources_written: usize,
+    /// The release of the observations that changed, if any did.
+    pub publication: publish::Publication,
 }
 
 /// The digest of every embedded seed file and the loader version.
@@ -57,6 +60,7 @@ pub fn load(conn: &mut PgConnection, force: bool) -> anyhow::Result<LoadSummary>
     let places = gazetteer::places().context("reading the gazetteer")?;
     let report = report::Report::parse().context("reading the report seed")?;
     conn.transaction(|conn| {
+        let at = publish::lock_for_load(conn)?;
         let mut summary = LoadSummary {
             ran: true,
             ..LoadSummary::default()
@@ -65,9 +69,20 @@ pub fn load(conn: &mut PgConnection, force: bool) -> anyhow::Result<LoadSummary>
         summary.places_written += crate::db::places::upsert(conn, &report.places)?;
         summary.indicators_written = crate::db::indicators::upsert(conn, &report.indicators)?;
         for source in &report.sources {
-            crate::db::sources::upsert(conn, source)?;
+            summary.sources_written += crate::db::sources::upsert(conn, source)?;
         }
-        summary.observations_written = crate::db::observations::upsert(conn, &report.observations)?;
+        let source_ids: Vec<String> = report.sources.iter().map(|s| s.id.clone()).collect();
+        let title = format!(
+            "Seed: {}",
+            report
+                .sources
+                .iter()
+                .map(|s| s.title_en.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        summary.publication =
+            publish::publish(conn, at, &title, &source_ids, &report.observations)?;
         diesel::insert_into(loads::table)
             .values((loads::name.eq(LOAD_NAME), loads::sha256.eq(&digest)))
             .on_conflict(loads::name)

@@ -10,7 +10,10 @@ fn header_and_count(bytes: &[u8]) -> (Vec<String>, usize) {
         .iter()
         .map(str::to_owned)
         .collect();
-    let rows = reader.records().inspect(|r| assert!(r.is_ok(), "{r:?}")).count();
+    let rows = reader
+        .records()
+        .inspect(|r| assert!(r.is_ok(), "{r:?}"))
+        .count();
     (header, rows)
 }
 

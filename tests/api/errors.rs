@@ -75,7 +75,7 @@ async fn unknown_routes_are_404_and_wrong_methods_405() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.headers()["allow"], "GET", "{path}");
+        assert_eq!(response.headers()["allow"], "GET, HEAD", "{path}");
         assert_problem(response, 405).await;
     }
     let response = app

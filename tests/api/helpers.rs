@@ -171,8 +171,16 @@ impl TestApp {
         assert_problem(response, status).await
     }
 
-    /// Follows `Link: rel="next"` from `path` to the last page; returns every item.
+    /// Follows `Link: rel="next"` from `path` to the last page; returns every item, which must
+    /// add up to `meta.total`.
     pub async fn all_pages(&self, path: &str) -> Vec<Value> {
+        let (items, total) = self.follow_pages(path).await;
+        assert_eq!(Some(items.len() as i64), total, "pages add up to the total");
+        items
+    }
+
+    /// Follows `Link: rel="next"` from `path` to the last page; returns the items and the total.
+    pub async fn follow_pages(&self, path: &str) -> (Vec<Value>, Option<i64>) {
         let mut items = Vec::new();
         let mut url = format!("{}{}", self.address, path);
         let mut total = None;
@@ -204,8 +212,7 @@ impl TestApp {
                 }
             }
         }
-        assert_eq!(Some(items.len() as i64), total, "pages add up to the total");
-        items
+        (items, total)
     }
 }
 

@@ -10,5 +10,6 @@ mod migrations;
 mod observations;
 mod openapi;
 mod places;
+mod portals;
 mod seed;
 mod sources;

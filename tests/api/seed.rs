@@ -39,14 +39,26 @@ fn loading_the_seed_again_changes_nothing() {
     let skipped = seed::load(&mut conn, false).unwrap();
     assert!(!skipped.ran, "unchanged files are not read again");
 
+    let version = township_stats::db::releases::data_version(&mut conn).unwrap();
     let forced = seed::load(&mut conn, true).unwrap();
     assert!(forced.ran);
     assert_eq!(forced.places_written, 0);
-    assert_eq!(forced.observations_written, 0);
+    assert_eq!(forced.indicators_written, 0);
+    assert_eq!(forced.sources_written, 0);
+    assert_eq!(
+        forced.publication,
+        seed::publish::Publication::default(),
+        "no release"
+    );
     assert_eq!(
         snapshot(&mut conn),
         before,
         "ids and values are as they were"
+    );
+    assert_eq!(
+        township_stats::db::releases::data_version(&mut conn).unwrap(),
+        version,
+        "the data version (and so every ETag) stays"
     );
 }
 

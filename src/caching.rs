@@ -1,0 +1,163 @@
+//! HTTP caching of every GET under /v1 and of /openapi.json: a strong ETag from the data version
+//! and the request, Last-Modified from the time the data last changed, and 304 Not Modified for
+//! a matching If-None-Match (or, without one, If-Modified-Since) before the handler runs.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse, ResponseError};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::db::releases::{self, DataVersion};
+use crate::db::PgPool;
+use crate::error::ApiError;
+
+/// `Cache-Control: public, max-age=…` for cacheable answers.
+#[derive(Debug, Clone, Copy)]
+pub struct CachePolicy {
+    pub max_age_secs: u32,
+}
+
+fn cacheable(req: &ServiceRequest) -> bool {
+    matches!(*req.method(), Method::GET | Method::HEAD)
+        && (req.path().starts_with("/v1/") || req.path() == "/openapi.json")
+}
+
+/// The strong validator of this request's answer under data version `version`: everything the
+/// answer depends on goes in, so it changes exactly when the answer can change.
+pub fn etag(version: &DataVersion, req: &ServiceRequest) -> String {
+    let info = req.connection_info();
+    let mut hasher = Sha256::new();
+    for part in [
+        env!("CARGO_PKG_VERSION"),
+        info.scheme(),
+        info.host(),
+        req.path(),
+        req.query_string(),
+    ] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    for name in [header::ACCEPT, header::ACCEPT_ENCODING] {
+        if let Some(value) = req.headers().get(&name) {
+            hasher.update(value.as_bytes());
+        }
+        hasher.update([0]);
+    }
+    let digest = hex::encode(&hasher.finalize()[..12]);
+    format!("\"{}-{digest}\"", version.version)
+}
+
+/// Whether an If-None-Match header value matches `etag` (weak comparison, RFC 9110 §13.1.2).
+pub fn none_match(if_none_match: &str, etag: &str) -> bool {
+    if_none_match.trim() == "*"
+        || if_none_match
+            .split(',')
+            .map(|tag| tag.trim().trim_start_matches("W/"))
+            .any(|tag| tag == etag)
+}
+
+fn http_date(at: DateTime<Utc>) -> String {
+    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+fn not_modified_since(req: &ServiceRequest, changed_at: DateTime<Utc>) -> bool {
+    req.headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+        .is_some_and(|since| changed_at.timestamp() <= since.timestamp())
+}
+
+pub async fn conditional_get(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if !cacheable(&req) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let (Some(pool), Some(policy)) = (
+        req.app_data::<web::Data<PgPool>>().cloned(),
+        req.app_data::<web::Data<CachePolicy>>()
+            .map(|p| *p.get_ref()),
+    ) else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let version = crate::db::run(&pool, |conn| {
+        releases::data_version(conn).map_err(ApiError::unavailable)
+    })
+    .await;
+    let version = match version {
+        Ok(version) => version,
+        Err(e) => {
+            let response = e.error_response();
+            return Ok(req.into_response(response).map_into_right_body());
+        }
+    };
+    let etag = etag(&version, &req);
+    let last_modified = http_date(version.changed_at);
+    let cache_control = format!("public, max-age={}", policy.max_age_secs);
+    let matched = match req.headers().get(header::IF_NONE_MATCH) {
+        Some(value) => value.to_str().is_ok_and(|v| none_match(v, &etag)),
+        None => not_modified_since(&req, version.changed_at),
+    };
+    if matched {
+        let response = HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::LAST_MODIFIED, last_modified))
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .finish();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    let mut res = next.call(req).await?;
+    if res.status().is_success() {
+        let headers = res.headers_mut();
+        for (name, value) in [
+            (header::ETAG, etag),
+            (header::LAST_MODIFIED, last_modified),
+            (header::CACHE_CONTROL, cache_control),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
+    }
+    Ok(res.map_into_left_body())
+}
+
+/// Answers HEAD wherever GET is answered: the method is read as GET for routing, and the HTTP
+/// layer sends the headers without the body.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_lists_and_weak_tags_match() {
+        let tag = "\"7-abc\"";
+        assert!(none_match("\"7-abc\"", tag));
+        assert!(none_match("\"1-x\", W/\"7-abc\"", tag));
+        assert!(none_match("*", tag));
+        assert!(!none_match("\"6-abc\"", tag));
+    }
+
+    #[test]
+    fn http_dates_are_imf_fixdate() {
+        let at = DateTime::parse_from_rfc3339("2026-11-29T06:08:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(http_date(at), "Sun, 29 Nov 2026 06:08:00 GMT");
+    }
+}

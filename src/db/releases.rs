@@ -1,0 +1,66 @@
+//! Releases (each load that changed observations) and the data version behind every ETag.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::{data_version, releases};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = releases, check_for_backend(diesel::pg::Pg))]
+pub struct Release {
+    pub id: i64,
+    pub released_at: DateTime<Utc>,
+    pub title: String,
+    pub summary: String,
+    pub observations_added: i32,
+    pub observations_changed: i32,
+    pub observations_retracted: i32,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = releases)]
+pub struct NewRelease<'a> {
+    pub released_at: DateTime<Utc>,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub observations_added: i32,
+    pub observations_changed: i32,
+    pub observations_retracted: i32,
+}
+
+pub fn insert(conn: &mut PgConnection, release: &NewRelease) -> QueryResult<i64> {
+    diesel::insert_into(releases::table)
+        .values(release)
+        .returning(releases::id)
+        .get_result(conn)
+}
+
+/// The newest releases first.
+pub fn newest(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Release>> {
+    releases::table
+        .select(Release::as_select())
+        .order((releases::released_at.desc(), releases::id.desc()))
+        .limit(limit)
+        .load(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Release>> {
+    releases::table
+        .find(id)
+        .select(Release::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The version of the published data and when it last changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
+pub struct DataVersion {
+    pub version: i64,
+    pub changed_at: DateTime<Utc>,
+}
+
+pub fn data_version(conn: &mut PgConnection) -> QueryResult<DataVersion> {
+    data_version::table
+        .select((data_version::version, data_version::changed_at))
+        .first(conn)
+}

@@ -1,0 +1,143 @@
+//! `/v1/releases` and `/v1/feeds/releases.atom`: each load that changed observations.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::PublicUrl;
+use crate::db::releases::Release;
+use crate::db::{self, PgPool};
+use crate::error::{ApiError, Problem};
+use crate::extract::ApiQuery;
+use crate::formats::atom;
+use crate::pagination::ItemResponse;
+
+/// How many releases the list and the feed show.
+const RELEASES_SHOWN: i64 = 100;
+
+/// A load that added, changed or retracted observations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReleaseView {
+    pub id: i64,
+    pub released_at: DateTime<Utc>,
+    pub title: String,
+    pub summary: String,
+    pub observations_added: i32,
+    pub observations_changed: i32,
+    pub observations_retracted: i32,
+    /// The observations this release changed, tombstones included.
+    #[schema(example = "http://127.0.0.1:8080/v1/observations?release=1")]
+    pub observations_url: String,
+}
+
+impl ReleaseView {
+    fn new(r: Release, base_url: &str) -> ReleaseView {
+        ReleaseView {
+            observations_url: format!("{base_url}/v1/observations?release={}", r.id),
+            id: r.id,
+            released_at: r.released_at,
+            title: r.title,
+            summary: r.summary,
+            observations_added: r.observations_added,
+            observations_changed: r.observations_changed,
+            observations_retracted: r.observations_retracted,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReleaseList {
+    /// Newest first, at most 100.
+    pub data: Vec<ReleaseView>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NoQuery {}
+
+/// The latest releases, newest first.
+#[utoipa::path(
+    tag = "releases",
+    params(NoQuery),
+    responses(
+        (status = 200, body = ReleaseList),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/releases")]
+pub async fn list_releases(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    public_url: web::Data<PublicUrl>,
+    _: ApiQuery<NoQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let base = public_url.for_request(&req);
+    let releases = db::run(&pool, |conn| {
+        Ok(db::releases::newest(conn, RELEASES_SHOWN)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ReleaseList {
+        data: releases
+            .into_iter()
+            .map(|r| ReleaseView::new(r, &base))
+            .collect(),
+    }))
+}
+
+/// One release.
+#[utoipa::path(
+    tag = "releases",
+    params(("id" = i64, Path, description = "Release id", example = 1)),
+    responses(
+        (status = 200, body = ItemResponse<ReleaseView>),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/releases/{id}")]
+pub async fn get_release(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    public_url: web::Data<PublicUrl>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = id.into_inner();
+    let id: i64 = raw.parse().map_err(|_| {
+        ApiError::invalid("id", format!("release ids are whole numbers, got {raw:?}"))
+    })?;
+    let release = db::run(&pool, move |conn| {
+        db::releases::find(conn, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("no release has the id {id}")))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ItemResponse {
+        data: ReleaseView::new(release, &public_url.for_request(&req)),
+    }))
+}
+
+/// The Atom feed of releases and corrections, newest first; each entry links to the
+/// observations it changed.
+#[utoipa::path(
+    tag = "releases",
+    responses((status = 200, body = String, content_type = "application/atom+xml"))
+)]
+#[get("/feeds/releases.atom")]
+pub async fn releases_feed(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    public_url: web::Data<PublicUrl>,
+) -> Result<HttpResponse, ApiError> {
+    let (releases, version) = db::run(&pool, |conn| {
+        Ok((
+            db::releases::newest(conn, RELEASES_SHOWN)?,
+            db::releases::data_version(conn)?,
+        ))
+    })
+    .await?;
+    let feed = atom::releases_feed(&public_url.for_request(&req), &releases, version.changed_at);
+    Ok(HttpResponse::Ok()
+        .content_type(atom::CONTENT_TYPE)
+        .body(feed))
+}
