@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::db::releases::{self, DataVersion};
-use crate::db::PgPool;
+use crate::db::Database;
 use crate::error::ApiError;
 
 /// `Cache-Control: public, max-age=…` for cacheable answers.
@@ -80,7 +80,7 @@ pub async fn conditional_get(
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let (Some(pool), Some(policy)) = (
-        req.app_data::<web::Data<PgPool>>().cloned(),
+        req.app_data::<web::Data<Database>>().cloned(),
         req.app_data::<web::Data<CachePolicy>>()
             .map(|p| *p.get_ref()),
     ) else {

@@ -24,6 +24,44 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `CACHE_MAX_AGE_SECS`: `Cache-Control: max-age` of data answers.
     pub cache_max_age_secs: u32,
+    /// `DATABASE_WAIT_SECS`: how long start-up retries an unreachable PostgreSQL (0: fail at once).
+    pub database_wait: Duration,
+    /// `PREPARE_DATABASE`: whether `serve` creates, migrates and seeds the database first. Off
+    /// for a read-only role (docs/DEPLOYMENT.md).
+    pub prepare_database: bool,
+    /// `REQUEST_TIMEOUT_SECS`: the longest a request may take to start its answer; also the
+    /// PostgreSQL statement timeout of the pool.
+    pub request_timeout: Duration,
+    /// `SHUTDOWN_GRACE_SECS`: on SIGTERM or SIGINT, how long in-flight requests may finish.
+    pub shutdown_grace: Duration,
+    /// `QUERY_MAX_BYTES`: the longest query string accepted (414 beyond).
+    pub query_max_bytes: usize,
+    /// `BODY_MAX_BYTES`: the largest request body accepted (413 beyond).
+    pub body_max_bytes: u64,
+    /// `RATE_LIMIT_RPS` and `RATE_LIMIT_BURST`: requests a second each client may make on
+    /// average, and in a burst; `RATE_LIMIT_RPS=0` turns the limiter off.
+    pub rate_limit_rps: u32,
+    pub rate_limit_burst: u32,
+    /// `RATE_LIMIT_KEY`: `peer` (the TCP peer address) or `forwarded` (the client address a
+    /// trusted reverse proxy puts in Forwarded / X-Forwarded-For).
+    pub rate_limit_key: RateLimitKey,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimitKey {
+    Peer,
+    Forwarded,
+}
+
+impl std::str::FromStr for RateLimitKey {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "peer" => Ok(RateLimitKey::Peer),
+            "forwarded" => Ok(RateLimitKey::Forwarded),
+            other => Err(format!("expected peer or forwarded, got {other:?}")),
+        }
+    }
 }
 
 impl Config {
@@ -41,10 +79,20 @@ impl Config {
             },
             public_url: env::var("PUBLIC_URL").ok().filter(|u| !u.is_empty()),
             cache_max_age_secs: parse_var("CACHE_MAX_AGE_SECS", 60)?,
+            database_wait: Duration::from_secs(parse_var("DATABASE_WAIT_SECS", 30)?),
+            prepare_database: parse_var("PREPARE_DATABASE", true)?,
+            request_timeout: Duration::from_secs(parse_var("REQUEST_TIMEOUT_SECS", 30)?),
+            shutdown_grace: Duration::from_secs(parse_var("SHUTDOWN_GRACE_SECS", 30)?),
+            query_max_bytes: parse_var("QUERY_MAX_BYTES", 4096)?,
+            body_max_bytes: parse_var("BODY_MAX_BYTES", 16_384)?,
+            rate_limit_rps: parse_var("RATE_LIMIT_RPS", 50)?,
+            rate_limit_burst: parse_var("RATE_LIMIT_BURST", 100)?,
+            rate_limit_key: parse_var("RATE_LIMIT_KEY", RateLimitKey::Peer)?,
         })
     }
 
-    /// A configuration for the given database with every other setting at its default.
+    /// A configuration for the given database with every other setting at its default, except
+    /// that the rate limiter is off and start-up does not wait for the database.
     pub fn for_database(database_url: &str) -> Config {
         Config {
             database_url: database_url.to_owned(),
@@ -54,6 +102,15 @@ impl Config {
             workers: None,
             public_url: None,
             cache_max_age_secs: 60,
+            database_wait: Duration::ZERO,
+            prepare_database: true,
+            request_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
+            query_max_bytes: 4096,
+            body_max_bytes: 16_384,
+            rate_limit_rps: 0,
+            rate_limit_burst: 100,
+            rate_limit_key: RateLimitKey::Peer,
         }
     }
 }

@@ -52,6 +52,15 @@ pub enum ApiError {
         detail: String,
         parameter: Option<String>,
     },
+    /// A limit of the service was reached (413, 414, 429, a timeout's 503).
+    #[error("{detail}")]
+    Limit {
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: String,
+        retry_after: Option<u64>,
+    },
     #[error("the database is unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -74,6 +83,22 @@ impl ApiError {
         ApiError::Internal(cause.into())
     }
 
+    pub fn limit(
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: String,
+        retry_after: Option<u64>,
+    ) -> ApiError {
+        ApiError::Limit {
+            status,
+            slug,
+            title,
+            detail,
+            retry_after,
+        }
+    }
+
     fn kind(&self) -> (&'static str, &'static str) {
         match self {
             ApiError::InvalidParameter { .. } => ("invalid-parameter", "Invalid parameter"),
@@ -81,6 +106,7 @@ impl ApiError {
             ApiError::RouteNotFound(_) => ("no-such-route", "No such route"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::NotAcceptable { .. } => ("not-acceptable", "Not acceptable"),
+            ApiError::Limit { slug, title, .. } => (slug, title),
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
@@ -130,6 +156,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) | ApiError::RouteNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotAcceptable { .. } => StatusCode::NOT_ACCEPTABLE,
+            ApiError::Limit { status, .. } => *status,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -149,6 +176,12 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            ApiError::Limit {
+                retry_after: Some(secs),
+                ..
+            } => {
+                response.insert_header((header::RETRY_AFTER, secs.to_string()));
             }
             _ => {}
         }

@@ -19,6 +19,7 @@ pub mod extract;
 pub mod formats;
 pub mod openapi;
 pub mod pagination;
+pub mod protect;
 pub mod routes;
 pub mod seed;
 pub mod startup;

@@ -84,7 +84,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve => {
             let config = Config::from_env()?;
-            prepare_database(&config)?;
+            if config.prepare_database {
+                prepare_database(&config)?;
+            } else {
+                log::info!("PREPARE_DATABASE=false: serving the database as it is");
+            }
             let app = Application::build(&config)?;
             log::info!("listening on http://{}", config.bind);
             actix_web::rt::System::new().block_on(app.run_until_stopped())?;

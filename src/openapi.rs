@@ -1,7 +1,8 @@
 //! The OpenAPI document: the paths come from the route table, the rest is declared here.
 
 use actix_web::App;
-use utoipa::OpenApi;
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::error::Problem;
@@ -17,6 +18,7 @@ use crate::error::Problem;
         license(name = "CC-BY-4.0", identifier = "CC-BY-4.0"),
     ),
     components(schemas(Problem)),
+    modifiers(&CommonResponses),
     tags(
         (name = "places", description = "The administrative tree of China (NBS 2023 codes)"),
         (name = "indicators", description = "What is measured, in which unit"),
@@ -29,6 +31,48 @@ use crate::error::Problem;
     )
 )]
 pub struct ApiDoc;
+
+/// Answers any operation can give, added where an operation does not list them: 400 (an
+/// unknown or malformed query parameter), 413/414 (limits), 429 (rate limit) and 503 (database
+/// unavailable or request timeout), each a problem document.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        let common = [
+            ("400", "A query parameter is unknown or malformed"),
+            ("413", "The request body is too large"),
+            ("414", "The query string is too long"),
+            ("429", "Too many requests from this client; see Retry-After"),
+            (
+                "503",
+                "The database is unavailable or the answer took too long; see Retry-After",
+            ),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.get, &mut item.head].into_iter().flatten() {
+                for (status, description) in common {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description).into());
+                }
+            }
+        }
+    }
+}
 
 /// The complete document, as served at `/openapi.json` and committed in `openapi/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {

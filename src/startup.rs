@@ -1,29 +1,46 @@
 //! Building the running service: database preparation, the app, and the bound server.
 
 use std::net::TcpListener;
+use std::time::{Duration, Instant};
 
 use actix_cors::Cors;
+use actix_governor::{Governor, GovernorConfigBuilder};
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{from_fn, Compress, ErrorHandlers, Logger};
+use actix_web::middleware::{from_fn, Compress, Condition, ErrorHandlers, Logger};
 use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web_prom::PrometheusMetricsBuilder;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::caching::{self, CachePolicy};
 use crate::config::Config;
-use crate::db::{self, PgPool};
+use crate::db::{self, Database};
 use crate::openapi::ApiDoc;
+use crate::protect::{self, ClientKeyExtractor, Limits};
 use crate::routes::{self, KnownRoutes, PublicUrl};
 
 /// Creates the database if missing, applies migrations and loads the seed (a no-op when the
-/// seed files are unchanged).
+/// seed files are unchanged). While PostgreSQL cannot be reached it retries with backoff for up
+/// to `DATABASE_WAIT_SECS`, saying so each time.
 pub fn prepare_database(config: &Config) -> anyhow::Result<()> {
-    db::ensure_database(&config.database_url)?;
+    let deadline = Instant::now() + config.database_wait;
+    let mut pause = Duration::from_millis(500);
+    loop {
+        match db::ensure_database(&config.database_url) {
+            Ok(()) => break,
+            Err(e) if Instant::now() + pause <= deadline => {
+                log::warn!("{e:#}; retrying in {pause:.1?}");
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(8));
+            }
+            Err(e) => return Err(e),
+        }
+    }
     let mut conn = db::connect(&config.database_url)?;
     db::migrate(&mut conn)?;
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let summary = crate::seed::load(&mut conn, false)?;
     if summary.ran {
         let p = &summary.publication;
@@ -51,11 +68,10 @@ pub struct Application {
 impl Application {
     /// Binds the listener and builds the server over an already prepared database.
     pub fn build(config: &Config) -> anyhow::Result<Application> {
-        let pool = db::pool(&config.database_url, config.pool_size, config.pool_timeout);
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, pool, config)?;
+        let server = run(listener, config)?;
         Ok(Application { port, server })
     }
 
@@ -63,16 +79,60 @@ impl Application {
         self.port
     }
 
+    /// Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish
+    /// within `SHUTDOWN_GRACE_SECS`, and returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
 }
 
-fn run(listener: TcpListener, pool: PgPool, config: &Config) -> anyhow::Result<Server> {
-    let pool = web::Data::new(pool);
+/// Resolves on SIGTERM or SIGINT (Ctrl-C); both mean a graceful stop.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => log::info!("SIGTERM received; finishing in-flight requests"),
+                    _ = int.recv() => log::info!("SIGINT received; finishing in-flight requests"),
+                }
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
+    let registry = prometheus::Registry::new();
+    let pool = db::pool(
+        &config.database_url,
+        config.pool_size,
+        config.pool_timeout,
+        config.request_timeout,
+    );
+    let database = web::Data::new(Database::new(pool, &registry)?);
+    let metrics = PrometheusMetricsBuilder::new("township_stats")
+        .registry(registry)
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
     let public_url = web::Data::new(PublicUrl(config.public_url.clone()));
     let cache_policy = web::Data::new(CachePolicy {
         max_age_secs: config.cache_max_age_secs,
+    });
+    let limits = web::Data::new(Limits {
+        query_max_bytes: config.query_max_bytes,
+        body_max_bytes: config.body_max_bytes,
+        timeout: config.request_timeout,
     });
     let api = crate::openapi::document();
     let known = web::Data::new(KnownRoutes::new(
@@ -80,18 +140,31 @@ fn run(listener: TcpListener, pool: PgPool, config: &Config) -> anyhow::Result<S
             "/openapi.json",
             "/docs",
             "/docs/{tail}*",
+            "/metrics",
         ]),
     ));
+    let rate_limited = config.rate_limit_rps > 0;
+    let governor = GovernorConfigBuilder::default()
+        .requests_per_second(u64::from(config.rate_limit_rps.max(1)))
+        .burst_size(config.rate_limit_burst.max(1))
+        .key_extractor(ClientKeyExtractor(config.rate_limit_key))
+        .finish()
+        .ok_or_else(|| anyhow::anyhow!("RATE_LIMIT_RPS and RATE_LIMIT_BURST must be positive"))?;
+
     let mut server = HttpServer::new(move || {
         let (app, api) = App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
-            .app_data(pool.clone())
+            .app_data(database.clone())
             .app_data(known.clone())
             .app_data(public_url.clone())
             .app_data(cache_policy.clone())
+            .app_data(limits.clone())
             .configure(routes::configure)
             .split_for_parts();
+        // Middleware listed first runs last: the request passes request_id, Logger, HEAD→GET,
+        // CORS, metrics, security headers, compression, the rate limiter, limits, caching and
+        // the problem rewriter, in that order, before it reaches the router.
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
             .route(
                 "/docs",
@@ -104,11 +177,18 @@ fn run(listener: TcpListener, pool: PgPool, config: &Config) -> anyhow::Result<S
             .default_service(web::to(routes::fallback))
             .wrap(ErrorHandlers::new().default_handler(crate::error::as_problem))
             .wrap(from_fn(caching::conditional_get))
+            .wrap(from_fn(protect::enforce_limits))
+            .wrap(Condition::new(rate_limited, Governor::new(&governor)))
             .wrap(Compress::default())
+            .wrap(protect::security_headers())
+            .wrap(metrics.clone())
             .wrap(cors())
             .wrap(from_fn(caching::head_as_get))
-            .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+            .wrap(Logger::new(r#"%a "%r" %s %b %Dms id=%{x-request-id}i"#))
+            .wrap(from_fn(protect::request_id))
     })
+    .shutdown_signal(shutdown_signal())
+    .shutdown_timeout(config.shutdown_grace.as_secs())
     .listen(listener)?;
     if let Some(workers) = config.workers {
         server = server.workers(workers);
@@ -127,6 +207,7 @@ fn cors() -> Cors {
             header::ETAG,
             header::LAST_MODIFIED,
             header::CONTENT_DISPOSITION,
+            protect::REQUEST_ID,
         ])
         .max_age(86_400)
 }

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod indicators;
+mod metrics;
 pub mod observations;
 pub mod places;
 pub mod releases;
@@ -24,28 +25,93 @@ pub type PgConn = PooledConnection<ConnectionManager<PgConnection>>;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-/// Builds the pool. Connections are opened lazily, so this succeeds while PostgreSQL is down.
-pub fn pool(database_url: &str, size: u32, timeout: Duration) -> PgPool {
+/// Builds the pool. Connections are opened lazily, so this succeeds while PostgreSQL is down;
+/// each one gets `statement_timeout`, so no query outlives the request that asked for it.
+pub fn pool(
+    database_url: &str,
+    size: u32,
+    timeout: Duration,
+    statement_timeout: Duration,
+) -> PgPool {
     Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
         .connection_timeout(timeout)
+        .connection_customizer(Box::new(StatementTimeout(statement_timeout)))
         .build_unchecked(ConnectionManager::new(database_url))
 }
 
+#[derive(Debug)]
+struct StatementTimeout(Duration);
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for StatementTimeout {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        diesel::sql_query(format!("SET statement_timeout = {}", self.0.as_millis()))
+            .execute(conn)
+            .map(|_| ())
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// The connection pool and its metrics, shared by every request of the service.
+#[derive(Clone)]
+pub struct Database {
+    pool: PgPool,
+    waiting: prometheus::IntGauge,
+    errors: prometheus::IntCounterVec,
+}
+
+impl Database {
+    /// Wraps the pool and registers its metrics (size, idle, waiting, errors) in `registry`.
+    pub fn new(pool: PgPool, registry: &prometheus::Registry) -> anyhow::Result<Database> {
+        let waiting = prometheus::IntGauge::new(
+            "township_stats_db_pool_waiting",
+            "Requests waiting for a database connection",
+        )?;
+        let errors = prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "township_stats_db_errors_total",
+                "Database errors seen by requests, by kind (unavailable, query)",
+            ),
+            &["kind"],
+        )?;
+        registry.register(Box::new(waiting.clone()))?;
+        registry.register(Box::new(errors.clone()))?;
+        registry.register(Box::new(metrics::PoolCollector::new(pool.clone())?))?;
+        Ok(Database {
+            pool,
+            waiting,
+            errors,
+        })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
 /// Runs a database closure on the blocking thread pool with a pooled connection.
-pub async fn run<T, F>(pool: &PgPool, f: F) -> Result<T, ApiError>
+pub async fn run<T, F>(db: &Database, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut PgConn) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    let pool = pool.clone();
-    actix_web::web::block(move || {
-        let mut conn = pool.get().map_err(ApiError::unavailable)?;
-        f(&mut conn)
+    let pool = db.pool.clone();
+    let waiting = db.waiting.clone();
+    let result = actix_web::web::block(move || {
+        waiting.inc();
+        let conn = pool.get();
+        waiting.dec();
+        f(&mut conn.map_err(ApiError::unavailable)?)
     })
     .await
-    .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?;
+    match &result {
+        Err(ApiError::Unavailable(_)) => db.errors.with_label_values(&["unavailable"]).inc(),
+        Err(ApiError::Internal(_)) => db.errors.with_label_values(&["query"]).inc(),
+        _ => {}
+    }
+    result
 }
 
 /// When the published data last changed.

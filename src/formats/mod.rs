@@ -40,7 +40,7 @@ impl Format {
         match self {
             Format::Json => "application/json",
             Format::Csv => "text/csv; charset=utf-8",
-            Format::JsonStat => "application/json; charset=utf-8",
+            Format::JsonStat => "application/vnd.json-stat+json; charset=utf-8",
             Format::SdmxCsv => "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8",
         }
     }

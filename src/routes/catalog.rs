@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::PublicUrl;
-use crate::db::{self, PgPool};
+use crate::db::{self, Database};
 use crate::error::{ApiError, Problem};
 use crate::extract::ApiQuery;
 use crate::formats::dcat;
@@ -40,7 +40,7 @@ const TURTLE: &str = "text/turtle";
 #[get("/catalog")]
 pub async fn get_catalog(
     req: HttpRequest,
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     ApiQuery(query): ApiQuery<CatalogQuery>,
 ) -> Result<HttpResponse, ApiError> {

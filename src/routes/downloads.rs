@@ -8,7 +8,7 @@ use super::PublicUrl;
 use crate::citation::Citer;
 use crate::db::observations::{ObservationFilter, Sort};
 use crate::db::places::PlaceFilter;
-use crate::db::{self, PgPool};
+use crate::db::{self, Database};
 use crate::domain::Lang;
 use crate::error::{ApiError, Problem};
 use crate::exports;
@@ -25,7 +25,7 @@ pub struct DownloadQuery {
 }
 
 fn csv<R: 'static, K: Send + 'static>(
-    pool: &PgPool,
+    pool: &Database,
     export: exports::CsvExport<R, K>,
     name: &str,
 ) -> HttpResponse {
@@ -45,7 +45,7 @@ fn csv<R: 'static, K: Send + 'static>(
 #[get("/downloads/observations.csv")]
 pub async fn download_observations(
     req: actix_web::HttpRequest,
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -74,7 +74,7 @@ pub async fn download_observations(
 )]
 #[get("/downloads/places.csv")]
 pub async fn download_places(
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
 ) -> HttpResponse {
     let export = exports::places(
@@ -97,7 +97,7 @@ pub async fn download_places(
 )]
 #[get("/downloads/indicators.csv")]
 pub async fn download_indicators(
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
 ) -> HttpResponse {
     let export = exports::indicators(None, None, None, query.bom.unwrap_or(false));
@@ -115,7 +115,7 @@ pub async fn download_indicators(
 )]
 #[get("/downloads/sources.csv")]
 pub async fn download_sources(
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
 ) -> HttpResponse {
     let export = exports::sources(None, None, query.bom.unwrap_or(false));
@@ -129,7 +129,7 @@ pub async fn download_sources(
     responses((status = 200, body = Object, content_type = "application/json"))
 )]
 #[get("/downloads/datapackage.json")]
-pub async fn datapackage(pool: web::Data<PgPool>) -> Result<HttpResponse, ApiError> {
+pub async fn datapackage(pool: web::Data<Database>) -> Result<HttpResponse, ApiError> {
     let sources = db::run(&pool, |conn| Ok(db::sources::all(conn)?)).await?;
     Ok(HttpResponse::Ok().json(crate::formats::datapackage::descriptor(&sources)))
 }

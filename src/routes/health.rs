@@ -5,7 +5,7 @@ use diesel::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{self, PgPool};
+use crate::db::{self, Database};
 use crate::error::{ApiError, Problem};
 
 #[derive(Serialize, ToSchema)]
@@ -30,7 +30,7 @@ pub async fn healthz() -> HttpResponse {
     )
 )]
 #[get("/readyz")]
-pub async fn readyz(pool: web::Data<PgPool>) -> Result<HttpResponse, ApiError> {
+pub async fn readyz(pool: web::Data<Database>) -> Result<HttpResponse, ApiError> {
     db::run(&pool, |conn| {
         diesel::sql_query("SELECT 1")
             .execute(conn)

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::places::LangQuery;
-use crate::db::{self, PgPool};
+use crate::db::{self, Database};
 use crate::domain::Lang;
 use crate::error::{ApiError, Problem};
 use crate::exports;
@@ -52,7 +52,7 @@ pub struct IndicatorListQuery {
 #[get("/indicators")]
 pub async fn list_indicators(
     req: HttpRequest,
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     ApiQuery(query): ApiQuery<IndicatorListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, query.format.as_deref(), TABLE_FORMATS)?;
@@ -108,7 +108,7 @@ pub async fn list_indicators(
 )]
 #[get("/indicators/{code}")]
 pub async fn get_indicator(
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     code: web::Path<String>,
     ApiQuery(query): ApiQuery<LangQuery>,
 ) -> Result<HttpResponse, ApiError> {

@@ -17,7 +17,7 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::observations::ObservationFilter;
-use crate::db::PgPool;
+use crate::db::Database;
 use crate::error::ApiError;
 use crate::exports::CsvExport;
 use crate::formats::{attachment, stream::stream_chunks};
@@ -41,7 +41,7 @@ impl PublicUrl {
 
 /// A streamed CSV attachment, written batch by batch from the database.
 pub fn csv_response<R, K>(
-    pool: &PgPool,
+    pool: &Database,
     mut export: CsvExport<R, K>,
     content_type: &str,
     filename: &str,
@@ -53,7 +53,7 @@ where
     HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((header::CONTENT_DISPOSITION, attachment(filename)))
-        .streaming(stream_chunks(pool.clone(), move |conn| {
+        .streaming(stream_chunks(pool.pool().clone(), move |conn| {
             export.next_chunk(conn)
         }))
 }

@@ -9,7 +9,7 @@ use super::places::LangQuery;
 use super::PublicUrl;
 use crate::citation::Citer;
 use crate::db::observations::{After, ObservationFilter, Sort};
-use crate::db::{self, PgPool};
+use crate::db::{self, Database};
 use crate::domain::{Kind, Lang};
 use crate::error::{ApiError, Problem};
 use crate::exports;
@@ -198,7 +198,7 @@ fn codes(parameter: &str, raw: Option<&str>) -> Result<Vec<String>, ApiError> {
 
 /// List observations. Every filter narrows the list; periods match when they overlap
 /// `from`..`to`. The same query answers as JSON (paginated), CSV (one observation a row, columns
-/// in README.md), JSON-stat 2.0 (`format=jsonstat`, served as application/json) or SDMX-CSV 2.0
+/// in README.md), JSON-stat 2.0 (`format=jsonstat` or `Accept: application/vnd.json-stat+json`) or SDMX-CSV 2.0
 /// (docs/SDMX.md), chosen by `format` or `Accept`.
 #[utoipa::path(
     tag = "observations",
@@ -218,7 +218,7 @@ fn codes(parameter: &str, raw: Option<&str>) -> Result<Vec<String>, ApiError> {
 #[get("/observations")]
 pub async fn list_observations(
     req: HttpRequest,
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     ApiQuery(query): ApiQuery<ObservationQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -332,7 +332,7 @@ pub async fn list_observations(
 #[get("/observations/{id}")]
 pub async fn get_observation(
     req: HttpRequest,
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     id: web::Path<String>,
     ApiQuery(query): ApiQuery<LangQuery>,

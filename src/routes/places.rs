@@ -4,7 +4,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::db::{self, places::PlaceFilter, PgPool};
+use crate::db::{self, places::PlaceFilter, Database};
 use crate::domain::{Lang, Level};
 use crate::error::{ApiError, Problem};
 use crate::exports;
@@ -64,7 +64,7 @@ pub struct LangQuery {
 #[get("/places")]
 pub async fn list_places(
     req: HttpRequest,
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     ApiQuery(query): ApiQuery<PlaceListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, query.format.as_deref(), TABLE_FORMATS)?;
@@ -117,7 +117,7 @@ pub async fn list_places(
 )]
 #[get("/places/{code}")]
 pub async fn get_place(
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     code: web::Path<String>,
     ApiQuery(query): ApiQuery<LangQuery>,
 ) -> Result<HttpResponse, ApiError> {

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::PublicUrl;
 use crate::db::releases::Release;
-use crate::db::{self, PgPool};
+use crate::db::{self, Database};
 use crate::error::{ApiError, Problem};
 use crate::extract::ApiQuery;
 use crate::formats::atom;
@@ -69,7 +69,7 @@ pub struct NoQuery {}
 #[get("/releases")]
 pub async fn list_releases(
     req: HttpRequest,
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     _: ApiQuery<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -99,7 +99,7 @@ pub async fn list_releases(
 #[get("/releases/{id}")]
 pub async fn get_release(
     req: HttpRequest,
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -126,7 +126,7 @@ pub async fn get_release(
 #[get("/feeds/releases.atom")]
 pub async fn releases_feed(
     req: HttpRequest,
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
 ) -> Result<HttpResponse, ApiError> {
     let (releases, version) = db::run(&pool, |conn| {

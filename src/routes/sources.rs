@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::places::LangQuery;
-use crate::db::{self, PgPool};
+use crate::db::{self, Database};
 use crate::domain::Lang;
 use crate::error::{ApiError, Problem};
 use crate::exports;
@@ -49,7 +49,7 @@ pub struct SourceListQuery {
 #[get("/sources")]
 pub async fn list_sources(
     req: HttpRequest,
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     ApiQuery(query): ApiQuery<SourceListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, query.format.as_deref(), TABLE_FORMATS)?;
@@ -94,7 +94,7 @@ pub async fn list_sources(
 )]
 #[get("/sources/{id}")]
 pub async fn get_source(
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     id: web::Path<String>,
     ApiQuery(query): ApiQuery<LangQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -120,7 +120,7 @@ pub async fn get_source(
 )]
 #[get("/sources/{id}/text")]
 pub async fn get_source_text(
-    pool: web::Data<PgPool>,
+    pool: web::Data<Database>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();

@@ -1,0 +1,198 @@
+//! What keeps a public API standing: request ids, size limits, a per-request timeout, security
+//! headers, and per-client rate limiting.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
+use actix_governor::governor::NotUntil;
+use actix_governor::{KeyExtractor, SimpleKeyExtractionError};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::{web, HttpResponse, HttpResponseBuilder, ResponseError};
+
+use crate::config::RateLimitKey;
+use crate::error::ApiError;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Gives every request an id: the client's `X-Request-Id` when it is a sane token, else a new
+/// UUID. It is set on the request (so the access log shows it) and echoed on the response.
+pub async fn request_id(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let given = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned);
+    let id = given.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+    req.headers_mut().insert(REQUEST_ID, value.clone());
+    let mut res = next.call(req).await?;
+    res.headers_mut().insert(REQUEST_ID, value);
+    Ok(res)
+}
+
+/// The limits of one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub query_max_bytes: usize,
+    pub body_max_bytes: u64,
+    pub timeout: Duration,
+}
+
+/// 414 for an overlong query string, 413 for an oversized body, 503 for a request that takes
+/// longer than the timeout to produce its answer.
+pub async fn enforce_limits(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let Some(limits) = req.app_data::<web::Data<Limits>>().map(|l| *l.get_ref()) else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let refuse = |req: ServiceRequest, err: ApiError| {
+        Ok(req
+            .into_response(err.error_response())
+            .map_into_right_body())
+    };
+    let query = req.query_string().len();
+    if query > limits.query_max_bytes {
+        let detail = format!(
+            "the query string is {query} bytes; at most {} are accepted",
+            limits.query_max_bytes
+        );
+        return refuse(
+            req,
+            ApiError::limit(
+                StatusCode::URI_TOO_LONG,
+                "uri-too-long",
+                "URI too long",
+                detail,
+                None,
+            ),
+        );
+    }
+    let body = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    if body > limits.body_max_bytes {
+        let detail = format!(
+            "the request body is {body} bytes; at most {} are accepted",
+            limits.body_max_bytes
+        );
+        return refuse(
+            req,
+            ApiError::limit(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+                detail,
+                None,
+            ),
+        );
+    }
+    match actix_web::rt::time::timeout(limits.timeout, next.call(req)).await {
+        Ok(res) => Ok(res?.map_into_left_body()),
+        Err(_) => {
+            let err = ApiError::limit(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "Request timed out",
+                format!(
+                    "the answer took longer than {} s; narrow the query or try again later",
+                    limits.timeout.as_secs()
+                ),
+                Some(5),
+            );
+            log::warn!("request timed out after {:?}", limits.timeout);
+            Err(actix_web::Error::from(err))
+        }
+    }
+}
+
+/// Security headers on every answer. The content security policy allows only this origin's
+/// scripts, styles and images, which is all the Swagger UI at /docs/ loads.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+             frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ))
+}
+
+/// Who a request counts against: its client address, or nobody for health checks and metrics
+/// (a load balancer probing must never be throttled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClientKey {
+    Exempt,
+    Client(IpAddr),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ClientKeyExtractor(pub RateLimitKey);
+
+impl KeyExtractor for ClientKeyExtractor {
+    type Key = ClientKey;
+    type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
+
+    fn extract(&self, req: &ServiceRequest) -> Result<ClientKey, Self::KeyExtractionError> {
+        if matches!(req.path(), "/healthz" | "/readyz" | "/metrics") {
+            return Ok(ClientKey::Exempt);
+        }
+        let ip = match self.0 {
+            RateLimitKey::Peer => req.peer_addr().map(|a| a.ip()),
+            // realip_remote_addr reads Forwarded / X-Forwarded-For: only trustworthy behind a
+            // proxy that sets them, which is why this mode is opt-in.
+            RateLimitKey::Forwarded => req.connection_info().realip_remote_addr().and_then(|a| {
+                a.parse::<std::net::SocketAddr>()
+                    .map(|s| s.ip())
+                    .ok()
+                    .or_else(|| a.parse().ok())
+            }),
+        };
+        ip.map(ClientKey::Client).ok_or_else(|| {
+            SimpleKeyExtractionError::new("the client address could not be determined")
+        })
+    }
+
+    fn exceed_rate_limit_response(
+        &self,
+        negative: &NotUntil<QuantaInstant>,
+        mut response: HttpResponseBuilder,
+    ) -> HttpResponse {
+        let wait = negative
+            .wait_time_from(DefaultClock::default().now())
+            .as_secs()
+            .max(1);
+        let problem = ApiError::limit(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "Too many requests",
+            format!("this client sent more requests than it may; retry in {wait} s"),
+            Some(wait),
+        )
+        .problem();
+        response
+            .insert_header((header::CONTENT_TYPE, crate::error::PROBLEM_JSON))
+            .insert_header((header::RETRY_AFTER, wait.to_string()))
+            .body(serde_json::to_string(&problem).unwrap_or_default())
+    }
+
+    fn whitelisted_keys(&self) -> Vec<ClientKey> {
+        vec![ClientKey::Exempt]
+    }
+}
