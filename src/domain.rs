@@ -22,8 +22,9 @@ macro_rules! text_enum {
             AsExpression, FromSqlRow,
         )]
         #[diesel(sql_type = Text)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+            $($(#[$vmeta])* $variant),+
         }
 
         impl $name {
@@ -165,6 +166,16 @@ mod tests {
         }
         let err = "guess".parse::<Kind>().unwrap_err();
         assert!(err.contains("actual, target"), "{err}");
+    }
+
+    #[test]
+    fn serde_speaks_the_same_words_as_the_database() {
+        for q in Qualifier::ALL {
+            assert_eq!(serde_json::to_value(q).unwrap(), q.as_str());
+        }
+        for l in Level::ALL {
+            assert_eq!(serde_json::to_value(l).unwrap(), l.as_str());
+        }
     }
 
     #[test]

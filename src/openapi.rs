@@ -5,6 +5,7 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
+use crate::domain::Lang;
 use crate::error::Problem;
 
 #[derive(OpenApi)]
@@ -17,8 +18,7 @@ use crate::error::Problem;
             opaque `cursor` and carry an RFC 8288 `Link` header to the next page.",
         license(name = "CC-BY-4.0", identifier = "CC-BY-4.0"),
     ),
-    components(schemas(Problem)),
-    modifiers(&CommonResponses),
+    components(schemas(Problem, Lang)),
     tags(
         (name = "places", description = "The administrative tree of China (NBS 2023 codes)"),
         (name = "indicators", description = "What is measured, in which unit"),
@@ -35,7 +35,7 @@ pub struct ApiDoc;
 /// Answers any operation can give, added where an operation does not list them: 400 (an
 /// unknown or malformed query parameter), 413/414 (limits), 429 (rate limit) and 503 (database
 /// unavailable or request timeout), each a problem document.
-struct CommonResponses;
+pub struct CommonResponses;
 
 impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -76,11 +76,13 @@ impl Modify for CommonResponses {
 
 /// The complete document, as served at `/openapi.json` and committed in `openapi/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    let (_, api) = App::new()
+    let (_, mut api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::configure)
         .split_for_parts();
+    // Paths arrive with the route table, after `ApiDoc::openapi()`: modify the whole document.
+    CommonResponses.modify(&mut api);
     api
 }
 

@@ -10,14 +10,11 @@ use actix_web::http::header;
 use actix_web::middleware::{from_fn, Compress, Condition, ErrorHandlers, Logger};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
-use utoipa::OpenApi;
-use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::caching::{self, CachePolicy};
 use crate::config::Config;
 use crate::db::{self, Database};
-use crate::openapi::ApiDoc;
 use crate::protect::{self, ClientKeyExtractor, Limits};
 use crate::routes::{self, KnownRoutes, PublicUrl};
 
@@ -152,20 +149,17 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
         .ok_or_else(|| anyhow::anyhow!("RATE_LIMIT_RPS and RATE_LIMIT_BURST must be positive"))?;
 
     let mut server = HttpServer::new(move || {
-        let (app, api) = App::new()
-            .into_utoipa_app()
-            .openapi(ApiDoc::openapi())
+        let app = App::new()
             .app_data(database.clone())
             .app_data(known.clone())
             .app_data(public_url.clone())
             .app_data(cache_policy.clone())
             .app_data(limits.clone())
-            .configure(routes::configure)
-            .split_for_parts();
+            .configure(routes::configure_app);
         // Middleware listed first runs last: the request passes request_id, Logger, HEAD→GET,
         // CORS, metrics, security headers, compression, the rate limiter, limits, caching and
         // the problem rewriter, in that order, before it reaches the router.
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
             .route(
                 "/docs",
                 web::get().to(|| async {

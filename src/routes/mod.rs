@@ -86,6 +86,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         );
 }
 
+/// Registers the route table on a plain actix `ServiceConfig` (the OpenAPI document is built
+/// once, by `openapi::document`, from the same table).
+pub fn configure_app(cfg: &mut web::ServiceConfig) {
+    let mut table = ServiceConfig::new(cfg);
+    configure(&mut table);
+}
+
 /// The path patterns the service answers, for telling 405 from 404.
 #[derive(Clone)]
 pub struct KnownRoutes(pub std::sync::Arc<Vec<ResourceDef>>);
