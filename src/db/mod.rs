@@ -138,7 +138,7 @@ pub fn ensure_database(database_url: &str) -> anyhow::Result<()> {
         anyhow::anyhow!(
             "cannot reach PostgreSQL at {}: {}. Start PostgreSQL or set DATABASE_URL.",
             redact(database_url),
-            e.to_string().trim()
+            one_line(&e.to_string())
         )
     })?;
     let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
@@ -167,9 +167,14 @@ pub fn connect(database_url: &str) -> anyhow::Result<PgConnection> {
         anyhow::anyhow!(
             "cannot connect to PostgreSQL at {}: {}. Start PostgreSQL or set DATABASE_URL.",
             redact(database_url),
-            e.to_string().trim()
+            one_line(&e.to_string())
         )
     })
+}
+
+/// PostgreSQL's messages span lines; a log line should not.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The URL of the `postgres` maintenance database on the same server, and the database name.

@@ -126,16 +126,22 @@ pub struct TestApp {
 
 /// Starts the real application over a fresh copy of the seeded database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with the configuration adjusted by `adjust`.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let db = tokio::task::spawn_blocking(TestDatabase::seeded)
         .await
         .expect("creating the test database");
-    let config = Config {
+    let mut config = Config {
         bind: "127.0.0.1:0".to_owned(),
         pool_size: 2,
         pool_timeout: Duration::from_secs(1),
         workers: Some(1),
         ..Config::for_database(&db.url)
     };
+    adjust(&mut config);
     let app = Application::build(&config).expect("building the application");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

@@ -3,6 +3,7 @@
 mod downloads;
 mod errors;
 mod formats;
+mod hardening;
 mod health;
 mod helpers;
 mod indicators;
