@@ -13,7 +13,6 @@ use sha2::{Digest, Sha256};
 
 use crate::db::releases::{self, DataVersion};
 use crate::db::Database;
-use crate::error::ApiError;
 
 /// `Cache-Control: public, max-age=…` for cacheable answers.
 #[derive(Debug, Clone, Copy)]
@@ -86,10 +85,7 @@ pub async fn conditional_get(
     ) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let version = crate::db::run(&pool, |conn| {
-        releases::data_version(conn).map_err(ApiError::unavailable)
-    })
-    .await;
+    let version = crate::db::run(&pool, |conn| Ok(releases::data_version(conn)?)).await;
     let version = match version {
         Ok(version) => version,
         Err(e) => {
@@ -97,6 +93,8 @@ pub async fn conditional_get(
             return Ok(req.into_response(response).map_into_right_body());
         }
     };
+    // Handlers key what they remember by this version; reading it once per request is enough.
+    actix_web::HttpMessage::extensions_mut(&req).insert(version);
     let etag = etag(&version, &req);
     let last_modified = http_date(version.changed_at);
     let cache_control = format!("public, max-age={}", policy.max_age_secs);

@@ -83,6 +83,18 @@ impl ApiError {
         ApiError::Internal(cause.into())
     }
 
+    /// The answer took longer than the request timeout.
+    pub fn timeout() -> ApiError {
+        ApiError::limit(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "Request timed out",
+            "the answer took longer than the request timeout; narrow the query or try again later"
+                .to_owned(),
+            Some(5),
+        )
+    }
+
     pub fn limit(
         status: StatusCode,
         slug: &'static str,
@@ -143,6 +155,10 @@ impl From<diesel::result::Error> for ApiError {
         match e {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 ApiError::unavailable(e)
+            }
+            // SQLSTATE 57014: the pool's statement_timeout, which equals the request timeout.
+            Error::DatabaseError(_, ref info) if info.message().contains("statement timeout") => {
+                ApiError::timeout()
             }
             other => ApiError::internal(other),
         }

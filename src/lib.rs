@@ -23,4 +23,5 @@ pub mod protect;
 pub mod routes;
 pub mod seed;
 pub mod startup;
+pub mod synth;
 pub mod views;

@@ -2,7 +2,7 @@ use clap::{Parser, Subcommand};
 use township_stats::config::Config;
 use township_stats::formats::Format;
 use township_stats::startup::{prepare_database, Application};
-use township_stats::{db, export_files, openapi, seed};
+use township_stats::{db, export_files, openapi, seed, synth};
 
 /// Open-data API of statistics about Chinese townships.
 #[derive(Parser)]
@@ -25,6 +25,16 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Fill the database with synthetic observations (source `synthetic`) for the first N
+    /// townships in code order; townships that have them already are skipped.
+    Synth {
+        #[arg(long, default_value_t = 41_352)]
+        townships: usize,
+        #[arg(long, default_value_t = 40)]
+        indicators: usize,
+        #[arg(long, default_value_t = 10)]
+        years: i32,
+    },
     /// Write the downloads to a directory: csv (observations, places, indicators, sources and
     /// datapackage.json), jsonstat or sdmx-csv.
     Export {
@@ -81,6 +91,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             for name in export_files::write(&mut conn, format, &out, &base_url, bom)? {
                 println!("{}", out.join(name).display());
             }
+        }
+        Command::Synth {
+            townships,
+            indicators,
+            years,
+        } => {
+            let config = Config::from_env()?;
+            let started = std::time::Instant::now();
+            let summary = synth::run(
+                &mut db::connect(&config.database_url)?,
+                synth::SynthOptions {
+                    townships,
+                    indicators,
+                    years,
+                    progress: true,
+                },
+            )?;
+            println!(
+                "{} townships added ({} had synthetic data already), {} observations, in {:.1?}",
+                summary.townships_added,
+                summary.townships_present,
+                summary.observations_added,
+                started.elapsed()
+            );
         }
         Command::Serve => {
             let config = Config::from_env()?;

@@ -103,16 +103,7 @@ pub async fn enforce_limits(
     match actix_web::rt::time::timeout(limits.timeout, next.call(req)).await {
         Ok(res) => Ok(res?.map_into_left_body()),
         Err(_) => {
-            let err = ApiError::limit(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "timeout",
-                "Request timed out",
-                format!(
-                    "the answer took longer than {} s; narrow the query or try again later",
-                    limits.timeout.as_secs()
-                ),
-                Some(5),
-            );
+            let err = ApiError::timeout();
             log::warn!("request timed out after {:?}", limits.timeout);
             Err(actix_web::Error::from(err))
         }

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod indicators;
+pub mod memo;
 mod metrics;
 pub mod observations;
 pub mod places;
@@ -59,6 +60,7 @@ pub struct Database {
     pool: PgPool,
     waiting: prometheus::IntGauge,
     errors: prometheus::IntCounterVec,
+    memo: std::sync::Arc<memo::Memo>,
 }
 
 impl Database {
@@ -82,11 +84,17 @@ impl Database {
             pool,
             waiting,
             errors,
+            memo: Default::default(),
         })
     }
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// What this process remembers per data version.
+    pub fn memo(&self) -> std::sync::Arc<memo::Memo> {
+        self.memo.clone()
     }
 }
 
@@ -112,6 +120,39 @@ where
         _ => {}
     }
     result
+}
+
+#[derive(QueryableByName)]
+struct MissingCode {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    code: String,
+}
+
+/// The place codes and indicator codes among those given that name nothing, in one query.
+pub fn missing_codes(
+    conn: &mut PgConnection,
+    places: &[String],
+    indicators: &[String],
+) -> QueryResult<(Vec<String>, Vec<String>)> {
+    use diesel::sql_types::{Array, Text};
+    let rows: Vec<MissingCode> = diesel::sql_query(
+        "SELECT 'place' AS kind, c AS code FROM unnest($1::text[]) c
+             WHERE NOT EXISTS (SELECT 1 FROM places WHERE places.code = c)
+         UNION ALL
+         SELECT 'indicator', c FROM unnest($2::text[]) c
+             WHERE NOT EXISTS (SELECT 1 FROM indicators WHERE indicators.code = c)",
+    )
+    .bind::<Array<Text>, _>(places)
+    .bind::<Array<Text>, _>(indicators)
+    .load(conn)?;
+    let (places, indicators): (Vec<MissingCode>, Vec<MissingCode>) =
+        rows.into_iter().partition(|r| r.kind == "place");
+    Ok((
+        places.into_iter().map(|r| r.code).collect(),
+        indicators.into_iter().map(|r| r.code).collect(),
+    ))
 }
 
 /// When the published data last changed.

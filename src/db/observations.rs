@@ -209,7 +209,11 @@ fn filtered(filter: &ObservationFilter) -> Boxed<'static> {
         .inner_join(places::table)
         .into_boxed();
     if !filter.places.is_empty() {
-        if filter.descendants {
+        if filter.descendants && filter.places.len() == 1 {
+            // One prefix: a range scan of the place index (codes have collation "C").
+            let pattern = format!("{}%", super::places::escape_like(&filter.places[0]));
+            query = query.filter(observations::place_code.like(pattern));
+        } else if filter.descendants {
             // Codes nest (a place's code begins with its parent's), so "this place and all
             // below it" is a prefix match that the text_pattern_ops index answers.
             let patterns: Vec<String> = filter
@@ -266,6 +270,21 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<ObservationW
         ))
         .first(conn)
         .optional()
+}
+
+/// How many observations match the filter, if at most `cap` do; `None` when more do. Reads at
+/// most `cap + 1` index entries, so it is cheap whatever the table's size.
+pub fn count_up_to(
+    conn: &mut PgConnection,
+    filter: &ObservationFilter,
+    cap: i64,
+) -> QueryResult<Option<i64>> {
+    let ids: Vec<i64> = filtered(filter)
+        .select(observations::id)
+        .limit(cap + 1)
+        .load(conn)?;
+    let n = ids.len() as i64;
+    Ok((n <= cap).then_some(n))
 }
 
 /// How many observations match the filter.
@@ -404,6 +423,74 @@ pub fn publish(
             .execute(conn)?;
     }
     Ok(written)
+}
+
+/// Adds observations that are known to be new, with COPY (binary), as part of release
+/// `release_id` at time `at`. For bulk loads; a duplicate natural key fails the whole COPY.
+pub fn copy_in(
+    conn: &mut PgConnection,
+    rows: Vec<NewObservation>,
+    at: DateTime<Utc>,
+    release_id: i64,
+) -> QueryResult<usize> {
+    use diesel::prelude::ExecuteCopyFromDsl;
+    let rows: Vec<CopyRow> = rows
+        .into_iter()
+        .map(|o| CopyRow {
+            indicator_code: o.indicator_code,
+            place_code: o.place_code,
+            period_start: o.period_start,
+            period_end: o.period_end,
+            kind: o.kind,
+            value: o.value,
+            qualifier: o.qualifier,
+            value_as_written: o.value_as_written,
+            unit_as_written: o.unit_as_written,
+            source_id: o.source_id,
+            quote: o.quote,
+            quote_start: o.quote_start,
+            quote_end: o.quote_end,
+            note: o.note,
+            created_at: at,
+            updated_at: at,
+            release_id: Some(release_id),
+        })
+        .collect();
+    diesel::copy_from(observations::table)
+        .from_insertable(&rows)
+        .execute(conn)
+}
+
+/// One row as COPY sends it: every column spelled out, `None` as NULL.
+#[derive(Insertable)]
+#[diesel(table_name = observations, treat_none_as_default_value = false)]
+struct CopyRow {
+    indicator_code: String,
+    place_code: String,
+    period_start: i32,
+    period_end: i32,
+    kind: Kind,
+    value: BigDecimal,
+    qualifier: Qualifier,
+    value_as_written: String,
+    unit_as_written: String,
+    source_id: String,
+    quote: String,
+    quote_start: i32,
+    quote_end: i32,
+    note: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    release_id: Option<i64>,
+}
+
+/// The places that already have observations from `source_id`.
+pub fn places_with_source(conn: &mut PgConnection, source_id: &str) -> QueryResult<Vec<String>> {
+    observations::table
+        .filter(observations::source_id.eq(source_id))
+        .select(observations::place_code)
+        .distinct()
+        .load(conn)
 }
 
 /// Retracts observations as part of release `release_id` at time `at`: they stay, marked.

@@ -39,6 +39,13 @@ impl PublicUrl {
     }
 }
 
+/// The data version the caching middleware read for this request, if it did.
+pub fn data_version(req: &HttpRequest) -> Option<crate::db::releases::DataVersion> {
+    actix_web::HttpMessage::extensions(req)
+        .get::<crate::db::releases::DataVersion>()
+        .copied()
+}
+
 /// A streamed CSV attachment, written batch by batch from the database.
 pub fn csv_response<R, K>(
     pool: &Database,
@@ -122,16 +129,18 @@ pub async fn fallback(
     }
 }
 
-/// 404 for place or indicator codes in a filter that name nothing.
+/// 404 for place or indicator codes in a filter that name nothing (one round trip).
 pub fn check_codes(conn: &mut PgConnection, filter: &ObservationFilter) -> Result<(), ApiError> {
-    let places = crate::db::places::missing(conn, &filter.places)?;
+    if filter.places.is_empty() && filter.indicators.is_empty() {
+        return Ok(());
+    }
+    let (places, indicators) = crate::db::missing_codes(conn, &filter.places, &filter.indicators)?;
     if !places.is_empty() {
         return Err(ApiError::NotFound(format!(
             "no place has the code(s): {}",
             places.join(", ")
         )));
     }
-    let indicators = crate::db::indicators::missing(conn, &filter.indicators)?;
     if !indicators.is_empty() {
         return Err(ApiError::NotFound(format!(
             "no indicator has the code(s): {}",

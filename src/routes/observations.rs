@@ -76,6 +76,10 @@ const MAX_CODES: usize = 100;
 /// The most observations one JSON-stat dataset holds; past it, narrow the query or use CSV.
 pub const JSONSTAT_MAX_ROWS: i64 = 100_000;
 
+/// Totals up to this are counted exactly on every request (at most this many index entries are
+/// read); larger ones are counted once per data version and remembered.
+const EXACT_COUNT_CAP: i64 = 10_000;
+
 impl ObservationQuery {
     fn filter(&self) -> Result<ObservationFilter, ApiError> {
         let places = codes("place", self.place.as_deref())?;
@@ -260,29 +264,48 @@ pub async fn list_observations(
     }
 
     let whole = format == Format::JsonStat && query.limit.is_none();
+    let known_version = super::data_version(&req);
+    let memo = pool.memo();
     let (rows, total, sources, updated) = db::run(&pool, move |conn| {
+        let version = match known_version {
+            Some(version) => version,
+            None => db::releases::data_version(conn)?,
+        };
         super::check_codes(conn, &filter)?;
-        if let Some(category) = &filter.category {
-            super::check_category(conn, category)?;
+        let first_page = after.is_none();
+        let fetch = if whole {
+            JSONSTAT_MAX_ROWS + 1
+        } else {
+            limit + 1
+        };
+        let rows = db::observations::page(conn, &filter, sort, after.as_ref(), fetch)?;
+        if rows.is_empty() {
+            // Nothing matched: say so precisely when the category names nothing.
+            if let Some(category) = &filter.category {
+                super::check_category(conn, category)?;
+            }
         }
-        let total = db::observations::count(conn, &filter)?;
-        if whole && total > JSONSTAT_MAX_ROWS {
+        if whole && rows.len() as i64 > JSONSTAT_MAX_ROWS {
             return Err(ApiError::invalid(
                 "format",
                 format!(
-                    "{total} observations are too many for one JSON-stat dataset (at most \
-                     {JSONSTAT_MAX_ROWS}): narrow the filters, give `limit`, or use format=csv"
+                    "more than {JSONSTAT_MAX_ROWS} observations match, too many for one JSON-stat \
+                     dataset: narrow the filters, give `limit`, or use format=csv"
                 ),
             ));
         }
-        let fetch = if whole { total } else { limit + 1 };
-        let rows = db::observations::page(conn, &filter, sort, after.as_ref(), fetch)?;
-        Ok((
-            rows,
-            total,
-            db::sources::all(conn)?,
-            db::data_updated_at(conn)?,
-        ))
+        let total = if first_page && (rows.len() as i64) < fetch {
+            rows.len() as i64 // everything fits on this page
+        } else {
+            match db::observations::count_up_to(conn, &filter, EXACT_COUNT_CAP)? {
+                Some(n) => n,
+                None => memo.total(version.version, format!("{filter:?}"), || {
+                    db::observations::count(conn, &filter)
+                })?,
+            }
+        };
+        let sources = memo.sources(version.version, || db::sources::all(conn))?;
+        Ok((rows, total, sources, Some(version.changed_at)))
     })
     .await?;
     let (rows, more) = if whole {
@@ -300,7 +323,7 @@ pub async fn list_observations(
         .iter()
         .map(|s| lang.pick(&s.title_zh, &s.title_en).to_owned())
         .collect();
-    let citer = Citer::new(&base_url, sources);
+    let citer = Citer::new(&base_url, sources.to_vec());
     let data: Vec<ObservationView> = rows
         .into_iter()
         .map(|row| ObservationView::new(row, lang, &citer))

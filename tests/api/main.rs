@@ -14,3 +14,4 @@ mod places;
 mod portals;
 mod seed;
 mod sources;
+mod synth;

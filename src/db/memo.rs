@@ -1,0 +1,72 @@
+//! Answers that only change with the data version, remembered per process: the totals of
+//! large listings (counting millions of rows on every page would be the slowest part of
+//! paging) and the list of sources (read by every citation). Keyed by data version, so a change
+//! to the data is never answered from memory.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::sources::SourceMeta;
+
+/// Totals remembered at most; past it the memory starts over.
+const MAX_TOTALS: usize = 10_000;
+
+#[derive(Default)]
+pub struct Memo {
+    totals: Mutex<HashMap<(i64, String), i64>>,
+    sources: Mutex<Option<(i64, Arc<Vec<SourceMeta>>)>>,
+}
+
+impl Memo {
+    /// The total for `key` under data version `version`, computed by `count` when not known.
+    pub fn total<E>(
+        &self,
+        version: i64,
+        key: String,
+        count: impl FnOnce() -> Result<i64, E>,
+    ) -> Result<i64, E> {
+        let key = (version, key);
+        if let Some(total) = self.totals.lock().ok().and_then(|m| m.get(&key).copied()) {
+            return Ok(total);
+        }
+        let total = count()?;
+        if let Ok(mut totals) = self.totals.lock() {
+            if totals.len() >= MAX_TOTALS {
+                totals.clear();
+            }
+            totals.insert(key, total);
+        }
+        Ok(total)
+    }
+
+    /// Every source under data version `version`, read by `load` when not known.
+    pub fn sources<E>(
+        &self,
+        version: i64,
+        load: impl FnOnce() -> Result<Vec<SourceMeta>, E>,
+    ) -> Result<Arc<Vec<SourceMeta>>, E> {
+        if let Some((v, sources)) = self.sources.lock().ok().and_then(|s| s.clone()) {
+            if v == version {
+                return Ok(sources);
+            }
+        }
+        let sources = Arc::new(load()?);
+        if let Ok(mut memo) = self.sources.lock() {
+            *memo = Some((version, sources.clone()));
+        }
+        Ok(sources)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_version_is_never_answered_from_memory() {
+        let memo = Memo::default();
+        assert_eq!(memo.total(1, "all".into(), || Ok::<_, ()>(10)), Ok(10));
+        assert_eq!(memo.total(1, "all".into(), || Ok::<_, ()>(99)), Ok(10));
+        assert_eq!(memo.total(2, "all".into(), || Ok::<_, ()>(11)), Ok(11));
+    }
+}
