@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# The national-scale benchmark: one run, one machine, one data set, each measurement beside its
+# baseline. Results go to docs/PERFORMANCE.md by hand, with this command and the machine.
+#
+#   bench/national.sh            # database township_stats_national, built once by `synth`
+#
+#   a. series query (one township, one indicator): API vs the same SQL through pgbench
+#   b. district × indicator × year: API vs the same SQL through pgbench
+#   c. repeated identical request answered 304 (If-None-Match) vs /healthz
+#   d. bulk CSV export vs psql \copy of the same rows, with the service's peak RSS
+#   e. the series query through Datasette (SQLite) vs the API
+#   f. start-up on an empty database (migrate + gazetteer + seed), and RSS at idle
+# Load: wrk -t2 -c32 (pgbench -c32 -j2). Needs wrk, pgbench, python3 (datasette from PyPI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+db=${DB:-township_stats_national}
+port=18095
+secs=${SECS:-15}
+work=$(mktemp -d /tmp/township-bench.XXXXXX)
+venv=${VENV:-target/venv}
+bin=target/release/township-stats
+cargo build --release --quiet --locked
+export DATABASE_URL="postgres:///$db"
+
+if [ "$(psql -d "$db" -Atc "SELECT count(DISTINCT place_code) FROM observations WHERE source_id = 'synthetic'" 2>/dev/null || echo 0)" -lt 41352 ]; then
+    "$bin" migrate && "$bin" seed >/dev/null
+    "$bin" synth --townships 41352 --indicators 40 --years 10
+fi
+rows=$(psql -d "$db" -Atc "SELECT count(*) FROM observations")
+echo "observations: $rows"
+
+RATE_LIMIT_RPS=0 BIND="127.0.0.1:$port" RUST_LOG=warn DATABASE_POOL_SIZE=16 "$bin" serve &
+svc=$!
+trap 'kill $svc 2>/dev/null || true; rm -rf "$work"' EXIT
+until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do sleep 0.2; done
+base="http://127.0.0.1:$port"
+
+# A township, an indicator of the synthetic set, and its county.
+township=511903114
+county=511903
+indicator=$(psql -d "$db" -Atc "SELECT indicator_code FROM observations WHERE source_id = 'synthetic' AND place_code = '$township' ORDER BY 1 LIMIT 1")
+year=2018
+
+wrk_run() { # label url [header]
+    local out="$work/wrk-$1.txt"
+    if [ -n "${3:-}" ]; then
+        wrk -t2 -c32 -d"${secs}s" --latency -H "$3" "$2" >"$out"
+    else
+        wrk -t2 -c32 -d"${secs}s" --latency "$2" >"$out"
+    fi
+    awk -v l="$1" '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$5}
+        END {printf "%-22s %10.0f req/s  p50 %8s  p99 %8s  %s\n", l, rps, p50, p99, (bad ? "non-2xx " bad : "")}' "$out"
+}
+
+pgbench_run() { # label sqlfile
+    (cd "$work" && pgbench -n -c32 -j2 -T"$secs" -f "$2" -l --log-prefix="$1" "$db" >"pgbench-$1.txt" 2>&1)
+    local tps p50 p99
+    tps=$(awk '/^tps/ {print $3}' "$work/pgbench-$1.txt")
+    read -r p50 p99 < <(cat "$work/$1".* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "%.2fms %.2fms\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}')
+    printf "%-22s %10.0f req/s  p50 %8s  p99 %8s\n" "$1" "$tps" "$p50" "$p99"
+}
+
+# The SQL the service sends for one list request: the data version (caching), the code check,
+# and the page itself.
+page_sql() { # where-clause
+    cat <<SQL
+SELECT version, changed_at FROM data_version LIMIT 1;
+SELECT 'place' AS kind, c AS code FROM unnest(ARRAY[$1]::text[]) c WHERE NOT EXISTS (SELECT 1 FROM places WHERE places.code = c)
+  UNION ALL SELECT 'indicator', c FROM unnest(ARRAY['$indicator']::text[]) c WHERE NOT EXISTS (SELECT 1 FROM indicators WHERE indicators.code = c);
+SELECT o.id, o.period_start, o.period_end, o.kind, o.value, o.qualifier, o.value_as_written, o.unit_as_written,
+       o.source_id, o.quote, o.quote_start, o.quote_end, o.note, o.created_at, o.updated_at, o.retracted_at,
+       i.code, i.name_zh, i.name_en, i.unit, p.code, p.name_zh, p.name_en, p.level
+FROM observations o JOIN indicators i ON o.indicator_code = i.code JOIN places p ON o.place_code = p.code
+WHERE $2 AND o.indicator_code = ANY(ARRAY['$indicator']) AND o.retracted_at IS NULL $3
+ORDER BY o.id LIMIT 101;
+SQL
+}
+page_sql "'$township'" "o.place_code = ANY(ARRAY['$township'])" "" >"$work/series.sql"
+page_sql "'$county'" "o.place_code LIKE '$county%'" "AND o.period_end >= $year AND o.period_start <= $year" >"$work/district.sql"
+
+echo "== a. series: /v1/observations?place=$township&indicator=$indicator"
+pgbench_run "a-pgbench" series.sql
+wrk_run "a-api" "$base/v1/observations?place=$township&indicator=$indicator"
+
+echo "== b. district × indicator × year: place=$county&descendants=true&indicator=$indicator&from=$year&to=$year"
+pgbench_run "b-pgbench" district.sql
+wrk_run "b-api" "$base/v1/observations?place=$county&descendants=true&indicator=$indicator&from=$year&to=$year"
+
+echo "== c. repeated identical request (304) vs /healthz"
+url="$base/v1/observations?place=$township&indicator=$indicator"
+etag=$(curl -s -D - -o /dev/null "$url" | awk 'tolower($1) == "etag:" {print $2}' | tr -d '\r')
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$url")" = 304 ]
+wrk_run "c-healthz" "$base/healthz"
+wrk_run "c-304" "$url" "If-None-Match: $etag"
+
+echo "== d. bulk CSV export vs psql \\copy"
+copy_sql="\\copy (SELECT o.id, o.indicator_code, i.name_zh, i.name_en, o.place_code, p.name_zh, p.name_en, p.level, o.period_start, o.period_end, o.kind, o.value, i.unit, o.qualifier, o.value_as_written, o.unit_as_written, o.note, o.source_id, o.quote FROM observations o JOIN indicators i ON i.code = o.indicator_code JOIN places p ON p.code = o.place_code WHERE o.retracted_at IS NULL ORDER BY o.id) TO STDOUT WITH (FORMAT csv, HEADER)"
+measure() { # label command...
+    local start end bytes
+    start=$(date +%s.%N); bytes=$("${@:2}" | wc -c); end=$(date +%s.%N)
+    awk -v l="$1" -v b="$bytes" -v s="$start" -v e="$end" -v r="$rows" 'BEGIN {
+        t = e - s; printf "%-22s %8.1f s %9.1f MB %8.1f MB/s %10.0f rows/s\n", l, t, b / 1e6, b / 1e6 / t, r / t }'
+}
+measure "d-psql-copy" psql -d "$db" -Atc "$copy_sql"
+measure "d-api-bulk-csv" curl -fsS "$base/v1/downloads/observations.csv"
+echo "service peak RSS $(( $(awk '/VmHWM/ {print $2}' /proc/$svc/status) / 1024 )) MiB"
+
+echo "== e. Datasette (SQLite) serving the same observations, the series query"
+sqlite="$work/national.db"
+if [ ! -x "$venv/bin/datasette" ]; then
+    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check datasette
+fi
+psql -d "$db" -Atc "\\copy (SELECT id, indicator_code, place_code, period_start, period_end, kind, value, qualifier, value_as_written, unit_as_written, source_id, quote, note FROM observations) TO '$work/obs.csv' WITH (FORMAT csv)"
+sqlite3 "$sqlite" <<SQL
+CREATE TABLE observations (id INTEGER PRIMARY KEY, indicator_code TEXT, place_code TEXT, period_start INTEGER,
+  period_end INTEGER, kind TEXT, value NUMERIC, qualifier TEXT, value_as_written TEXT, unit_as_written TEXT,
+  source_id TEXT, quote TEXT, note TEXT);
+.mode csv
+.import $work/obs.csv observations
+CREATE INDEX observations_series ON observations (place_code, indicator_code);
+SQL
+rm "$work/obs.csv"
+"$venv/bin/datasette" serve "$sqlite" -p $((port + 1)) --setting sql_time_limit_ms 5000 >/dev/null 2>&1 &
+ds=$!
+until curl -fsS "http://127.0.0.1:$((port + 1))/-/versions.json" >/dev/null 2>&1; do sleep 0.3; done
+wrk_run "e-datasette" "http://127.0.0.1:$((port + 1))/national/observations.json?place_code=$township&indicator_code=$indicator&_shape=array"
+wrk_run "e-api" "$base/v1/observations?place=$township&indicator=$indicator"
+kill $ds
+
+echo "== f. start-up on an empty database, and memory at idle"
+dropdb --if-exists township_stats_startup
+start=$(date +%s.%N)
+DATABASE_URL=postgres:///township_stats_startup BIND=127.0.0.1:$((port + 2)) RUST_LOG=warn "$bin" serve &
+fresh=$!
+until curl -fsS "http://127.0.0.1:$((port + 2))/readyz" >/dev/null 2>&1; do sleep 0.02; done
+awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "start-up to ready (create, migrate, gazetteer, seed): %.2f s\n", e - s}'
+sleep 2
+echo "RSS at idle: $(( $(awk '/VmRSS/ {print $2}' /proc/$fresh/status) / 1024 )) MiB"
+kill $fresh
