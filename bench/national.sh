@@ -101,9 +101,11 @@ measure() { # label command...
     awk -v l="$1" -v b="$bytes" -v s="$start" -v e="$end" -v r="$rows" 'BEGIN {
         t = e - s; printf "%-22s %8.1f s %9.1f MB %8.1f MB/s %10.0f rows/s\n", l, t, b / 1e6, b / 1e6 / t, r / t }'
 }
+if [ -z "${SKIP_BULK:-}" ]; then
 measure "d-psql-copy" psql -d "$db" -Atc "$copy_sql"
 measure "d-api-bulk-csv" curl -fsS "$base/v1/downloads/observations.csv"
 echo "service peak RSS $(( $(awk '/VmHWM/ {print $2}' /proc/$svc/status) / 1024 )) MiB"
+fi
 
 echo "== e. Datasette (SQLite) serving the same observations, the series query"
 sqlite="$work/national.db"

@@ -85,7 +85,13 @@ pub async fn conditional_get(
     ) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let version = crate::db::run(&pool, |conn| Ok(releases::data_version(conn)?)).await;
+    let watched = req
+        .app_data::<web::Data<std::sync::Arc<crate::db::watch::VersionWatch>>>()
+        .and_then(|w| w.get());
+    let version = match watched {
+        Some(version) => Ok(version),
+        None => crate::db::run(&pool, |conn| Ok(releases::data_version(conn)?)).await,
+    };
     let version = match version {
         Ok(version) => version,
         Err(e) => {

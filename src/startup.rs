@@ -122,6 +122,7 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
         .mask_unmatched_patterns("UNMATCHED")
         .build()
         .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
+    let watch = web::Data::new(db::watch::VersionWatch::spawn(config.database_url.clone()));
     let public_url = web::Data::new(PublicUrl(config.public_url.clone()));
     let cache_policy = web::Data::new(CachePolicy {
         max_age_secs: config.cache_max_age_secs,
@@ -151,6 +152,7 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
     let mut server = HttpServer::new(move || {
         let app = App::new()
             .app_data(database.clone())
+            .app_data(watch.clone())
             .app_data(known.clone())
             .app_data(public_url.clone())
             .app_data(cache_policy.clone())

@@ -94,7 +94,7 @@ async fn a_request_that_outlives_its_timeout_is_503() {
     // Hold a lock every data answer needs, for longer than the timeout.
     let mut conn = app.db.connect();
     conn.begin_test_transaction().unwrap();
-    diesel::sql_query("LOCK TABLE data_version IN ACCESS EXCLUSIVE MODE")
+    diesel::sql_query("LOCK TABLE indicators IN ACCESS EXCLUSIVE MODE")
         .execute(&mut conn)
         .unwrap();
     let started = Instant::now();
@@ -232,7 +232,7 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_0() {
     // A slow request: it waits on a lock that this test holds.
     let mut conn = db.connect();
     conn.begin_test_transaction().unwrap();
-    diesel::sql_query("LOCK TABLE data_version IN ACCESS EXCLUSIVE MODE")
+    diesel::sql_query("LOCK TABLE indicators IN ACCESS EXCLUSIVE MODE")
         .execute(&mut conn)
         .unwrap();
     let url = format!("{base}/v1/indicators");
