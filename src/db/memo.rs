@@ -15,6 +15,14 @@ const MAX_TOTALS: usize = 10_000;
 pub struct Memo {
     totals: Mutex<HashMap<(i64, String), i64>>,
     sources: Mutex<Option<(i64, Arc<Vec<SourceMeta>>)>>,
+    codes: Mutex<Option<(i64, Arc<KnownCodes>)>>,
+}
+
+/// Every place code and indicator code, to check a filter's codes without a query.
+#[derive(Debug, Default)]
+pub struct KnownCodes {
+    pub places: std::collections::HashSet<String>,
+    pub indicators: std::collections::HashSet<String>,
 }
 
 impl Memo {
@@ -55,6 +63,27 @@ impl Memo {
             *memo = Some((version, sources.clone()));
         }
         Ok(sources)
+    }
+}
+
+impl Memo {
+    /// Every place and indicator code under data version `version`, read by `load` when not
+    /// known (about 45,000 short strings).
+    pub fn codes<E>(
+        &self,
+        version: i64,
+        load: impl FnOnce() -> Result<KnownCodes, E>,
+    ) -> Result<Arc<KnownCodes>, E> {
+        if let Some((v, codes)) = self.codes.lock().ok().and_then(|c| c.clone()) {
+            if v == version {
+                return Ok(codes);
+            }
+        }
+        let codes = Arc::new(load()?);
+        if let Ok(mut memo) = self.codes.lock() {
+            *memo = Some((version, codes.clone()));
+        }
+        Ok(codes)
     }
 }
 

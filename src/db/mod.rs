@@ -5,12 +5,12 @@ pub mod catalog;
 pub mod indicators;
 pub mod memo;
 mod metrics;
-pub mod watch;
 pub mod observations;
 pub mod places;
 pub mod releases;
 pub mod schema;
 pub mod sources;
+pub mod watch;
 
 use std::time::Duration;
 
@@ -123,37 +123,20 @@ where
     result
 }
 
-#[derive(QueryableByName)]
-struct MissingCode {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    kind: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    code: String,
-}
-
-/// The place codes and indicator codes among those given that name nothing, in one query.
-pub fn missing_codes(
-    conn: &mut PgConnection,
-    places: &[String],
-    indicators: &[String],
-) -> QueryResult<(Vec<String>, Vec<String>)> {
-    use diesel::sql_types::{Array, Text};
-    let rows: Vec<MissingCode> = diesel::sql_query(
-        "SELECT 'place' AS kind, c AS code FROM unnest($1::text[]) c
-             WHERE NOT EXISTS (SELECT 1 FROM places WHERE places.code = c)
-         UNION ALL
-         SELECT 'indicator', c FROM unnest($2::text[]) c
-             WHERE NOT EXISTS (SELECT 1 FROM indicators WHERE indicators.code = c)",
-    )
-    .bind::<Array<Text>, _>(places)
-    .bind::<Array<Text>, _>(indicators)
-    .load(conn)?;
-    let (places, indicators): (Vec<MissingCode>, Vec<MissingCode>) =
-        rows.into_iter().partition(|r| r.kind == "place");
-    Ok((
-        places.into_iter().map(|r| r.code).collect(),
-        indicators.into_iter().map(|r| r.code).collect(),
-    ))
+/// Every place code and indicator code.
+pub fn known_codes(conn: &mut PgConnection) -> QueryResult<memo::KnownCodes> {
+    Ok(memo::KnownCodes {
+        places: schema::places::table
+            .select(schema::places::code)
+            .load::<String>(conn)?
+            .into_iter()
+            .collect(),
+        indicators: schema::indicators::table
+            .select(schema::indicators::code)
+            .load::<String>(conn)?
+            .into_iter()
+            .collect(),
+    })
 }
 
 /// When the published data last changed.

@@ -129,18 +129,33 @@ pub async fn fallback(
     }
 }
 
-/// 404 for place or indicator codes in a filter that name nothing (one round trip).
-pub fn check_codes(conn: &mut PgConnection, filter: &ObservationFilter) -> Result<(), ApiError> {
+/// 404 for place or indicator codes in a filter that name nothing. The codes are checked
+/// against the set of known codes remembered for the data version (no query per request).
+pub fn check_codes(
+    conn: &mut PgConnection,
+    memo: &crate::db::memo::Memo,
+    version: i64,
+    filter: &ObservationFilter,
+) -> Result<(), ApiError> {
     if filter.places.is_empty() && filter.indicators.is_empty() {
         return Ok(());
     }
-    let (places, indicators) = crate::db::missing_codes(conn, &filter.places, &filter.indicators)?;
+    let known = memo.codes(version, || crate::db::known_codes(conn))?;
+    let unknown = |codes: &[String], set: &std::collections::HashSet<String>| -> Vec<String> {
+        codes
+            .iter()
+            .filter(|c| !set.contains(*c))
+            .cloned()
+            .collect()
+    };
+    let places = unknown(&filter.places, &known.places);
     if !places.is_empty() {
         return Err(ApiError::NotFound(format!(
             "no place has the code(s): {}",
             places.join(", ")
         )));
     }
+    let indicators = unknown(&filter.indicators, &known.indicators);
     if !indicators.is_empty() {
         return Err(ApiError::NotFound(format!(
             "no indicator has the code(s): {}",

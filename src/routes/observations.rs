@@ -236,8 +236,14 @@ pub async fn list_observations(
 
     if matches!(format, Format::Csv | Format::SdmxCsv) {
         let checked = filter.clone();
+        let known_version = super::data_version(&req);
+        let memo = pool.memo();
         let sources = db::run(&pool, move |conn| {
-            super::check_codes(conn, &checked)?;
+            let version = match known_version {
+                Some(version) => version,
+                None => db::releases::data_version(conn)?,
+            };
+            super::check_codes(conn, &memo, version.version, &checked)?;
             if let Some(category) = &checked.category {
                 super::check_category(conn, category)?;
             }
@@ -271,7 +277,7 @@ pub async fn list_observations(
             Some(version) => version,
             None => db::releases::data_version(conn)?,
         };
-        super::check_codes(conn, &filter)?;
+        super::check_codes(conn, &memo, version.version, &filter)?;
         let first_page = after.is_none();
         let fetch = if whole {
             JSONSTAT_MAX_ROWS + 1

@@ -279,7 +279,10 @@ async fn conditional_gets_answer_304_until_the_data_changes() {
         if answer.status() != 304 {
             break answer;
         }
-        assert!(committed.elapsed() < std::time::Duration::from_secs(1), "seen within a second");
+        assert!(
+            committed.elapsed() < std::time::Duration::from_secs(1),
+            "seen within a second"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     };
     assert_eq!(changed.status(), 200, "the data changed in between");
