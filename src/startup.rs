@@ -183,6 +183,13 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms id=%{x-request-id}i"#))
             .wrap(from_fn(protect::request_id))
     })
+    // Small answers (a 304 has no body) must not wait for Nagle's algorithm and a client's
+    // delayed ACK.
+    .on_connect(|conn, _| {
+        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
     .shutdown_signal(shutdown_signal())
     .shutdown_timeout(config.shutdown_grace.as_secs())
     .listen(listener)?;
