@@ -23,6 +23,8 @@ pub struct Memo {
 pub struct KnownCodes {
     pub places: std::collections::HashSet<String>,
     pub indicators: std::collections::HashSet<String>,
+    /// The indicator codes of each category.
+    pub categories: HashMap<String, Vec<String>>,
 }
 
 impl Memo {

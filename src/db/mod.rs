@@ -125,17 +125,24 @@ where
 
 /// Every place code and indicator code.
 pub fn known_codes(conn: &mut PgConnection) -> QueryResult<memo::KnownCodes> {
+    let indicators: Vec<(String, String)> = schema::indicators::table
+        .select((schema::indicators::code, schema::indicators::category))
+        .load(conn)?;
+    let mut categories: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (code, category) in &indicators {
+        categories
+            .entry(category.clone())
+            .or_default()
+            .push(code.clone());
+    }
     Ok(memo::KnownCodes {
         places: schema::places::table
             .select(schema::places::code)
             .load::<String>(conn)?
             .into_iter()
             .collect(),
-        indicators: schema::indicators::table
-            .select(schema::indicators::code)
-            .load::<String>(conn)?
-            .into_iter()
-            .collect(),
+        indicators: indicators.into_iter().map(|(code, _)| code).collect(),
+        categories,
     })
 }
 

@@ -165,6 +165,40 @@ pub fn check_codes(
     Ok(())
 }
 
+/// A category filter spelled out as its indicator codes (intersected with any given), so that
+/// PostgreSQL plans with the statistics of those codes instead of guessing through the join.
+pub fn narrow_by_category(
+    conn: &mut PgConnection,
+    memo: &crate::db::memo::Memo,
+    version: i64,
+    mut filter: ObservationFilter,
+) -> Result<ObservationFilter, ApiError> {
+    let Some(category) = filter.category.clone() else {
+        return Ok(filter);
+    };
+    let known = memo.codes(version, || crate::db::known_codes(conn))?;
+    let Some(codes) = known.categories.get(&category) else {
+        return Err(check_category(conn, &category).err().unwrap_or_else(|| {
+            ApiError::invalid("category", format!("unknown category `{category}`"))
+        }));
+    };
+    let narrowed: Vec<String> = if filter.indicators.is_empty() {
+        codes.clone()
+    } else {
+        filter
+            .indicators
+            .iter()
+            .filter(|c| codes.contains(c))
+            .cloned()
+            .collect()
+    };
+    // An empty intersection keeps the given codes; the category condition then matches nothing.
+    if !narrowed.is_empty() {
+        filter.indicators = narrowed;
+    }
+    Ok(filter)
+}
+
 /// 400 for a category no indicator has, listing the ones that exist.
 pub fn check_category(conn: &mut PgConnection, category: &str) -> Result<(), ApiError> {
     let categories = crate::db::indicators::categories(conn)?;

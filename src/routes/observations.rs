@@ -49,7 +49,8 @@ pub struct ObservationQuery {
     /// Only observations last changed by this release (see `/v1/releases`), tombstones included.
     #[param(minimum = 1, example = 1)]
     pub release: Option<i64>,
-    /// Order of the list; `updated` (oldest change first) with `updated_since`.
+    /// Order of the list. Default: `place` when `place` is given, `updated` (oldest change
+    /// first, the only order allowed) with `updated_since`, else `id`.
     #[param(inline)]
     pub sort: Option<Sort>,
     /// Language of the `name` fields (and of JSON-stat labels).
@@ -146,6 +147,8 @@ impl ObservationQuery {
                 "with `updated_since` the order is `updated` (oldest change first), which a \
                  cursor needs to never skip or repeat a change",
             )),
+            // Filtered by place, the natural (and indexed) order is by place.
+            (false, None) if self.place.is_some() => Ok(Sort::Place),
             (false, sort) => Ok(sort.unwrap_or_default()),
         }
     }
@@ -235,19 +238,16 @@ pub async fn list_observations(
     let base_url = public_url.for_request(&req);
 
     if matches!(format, Format::Csv | Format::SdmxCsv) {
-        let checked = filter.clone();
         let known_version = super::data_version(&req);
         let memo = pool.memo();
-        let sources = db::run(&pool, move |conn| {
+        let (filter, sources) = db::run(&pool, move |conn| {
             let version = match known_version {
                 Some(version) => version,
                 None => db::releases::data_version(conn)?,
             };
-            super::check_codes(conn, &memo, version.version, &checked)?;
-            if let Some(category) = &checked.category {
-                super::check_category(conn, category)?;
-            }
-            Ok(db::sources::all(conn)?)
+            super::check_codes(conn, &memo, version.version, &filter)?;
+            let filter = super::narrow_by_category(conn, &memo, version.version, filter)?;
+            Ok((filter, db::sources::all(conn)?))
         })
         .await?;
         let export = exports::observations(
@@ -278,6 +278,7 @@ pub async fn list_observations(
             None => db::releases::data_version(conn)?,
         };
         super::check_codes(conn, &memo, version.version, &filter)?;
+        let filter = super::narrow_by_category(conn, &memo, version.version, filter)?;
         let first_page = after.is_none();
         let fetch = if whole {
             JSONSTAT_MAX_ROWS + 1
@@ -285,12 +286,6 @@ pub async fn list_observations(
             limit + 1
         };
         let rows = db::observations::page(conn, &filter, sort, after.as_ref(), fetch)?;
-        if rows.is_empty() {
-            // Nothing matched: say so precisely when the category names nothing.
-            if let Some(category) = &filter.category {
-                super::check_category(conn, category)?;
-            }
-        }
         if whole && rows.len() as i64 > JSONSTAT_MAX_ROWS {
             return Err(ApiError::invalid(
                 "format",
