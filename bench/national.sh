@@ -69,7 +69,7 @@ SELECT o.id, o.period_start, o.period_end, o.kind, o.value, o.qualifier, o.value
        i.code, i.name_zh, i.name_en, i.unit, p.code, p.name_zh, p.name_en, p.level
 FROM observations o JOIN indicators i ON o.indicator_code = i.code JOIN places p ON o.place_code = p.code
 WHERE $2 AND o.indicator_code = ANY(ARRAY['$indicator']) AND o.retracted_at IS NULL $3
-ORDER BY o.id LIMIT 101;
+ORDER BY o.place_code, o.id LIMIT 101;
 SQL
 }
 page_sql "'$township'" "o.place_code = ANY(ARRAY['$township'])" "" >"$work/series.sql"
