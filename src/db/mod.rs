@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod indicators;
 pub mod memo;
 mod metrics;
+pub mod observation_writes;
 pub mod observations;
 pub mod places;
 pub mod releases;
