@@ -2,6 +2,8 @@
 
 mod downloads;
 mod errors;
+mod feeds;
+mod figures;
 mod formats;
 mod hardening;
 mod health;
