@@ -32,6 +32,30 @@ pub struct CsvExport<R, K> {
 }
 
 impl<R, K> CsvExport<R, K> {
+    /// An export of `columns`, starting after `after`, one page of `limit` rows if given.
+    fn new(
+        columns: &'static [&'static str],
+        bom: bool,
+        after: Option<K>,
+        limit: Option<i64>,
+        fetch: Fetch<R, K>,
+        key: impl Fn(&R) -> K + Send + 'static,
+        record: impl Fn(R) -> Vec<String> + Send + 'static,
+    ) -> Self {
+        CsvExport {
+            columns,
+            bom,
+            started: false,
+            done: false,
+            after,
+            limit,
+            fetch,
+            key: Box::new(key),
+            record: Box::new(record),
+            rows: 0,
+        }
+    }
+
     /// The next chunk of CSV (the first one starts with the BOM, if asked, and the header), or
     /// `None` when everything has been written. With a `limit`, one page is written.
     pub fn next_chunk(&mut self, conn: &mut PgConnection) -> Result<Option<Vec<u8>>, ApiError> {
@@ -92,33 +116,31 @@ pub fn observations(
     citer: Citer,
 ) -> CsvExport<ObservationWithRefs, After> {
     let sdmx = format == Format::SdmxCsv;
-    CsvExport {
-        columns: if sdmx {
-            &sdmx::COLUMNS
-        } else {
-            &csv::OBSERVATION_COLUMNS
-        },
+    let columns: &'static [&'static str] = if sdmx {
+        &sdmx::COLUMNS
+    } else {
+        &csv::OBSERVATION_COLUMNS
+    };
+    CsvExport::new(
+        columns,
         bom,
-        started: false,
-        done: false,
         after,
         limit,
-        fetch: Box::new(move |conn, after, size| {
+        Box::new(move |conn, after, size| {
             Ok(crate::db::observations::page(
                 conn, &filter, sort, after, size,
             )?)
         }),
-        key: Box::new(move |row| After::of(sort, row)),
-        rows: 0,
-        record: Box::new(move |row| {
+        move |row| After::of(sort, row),
+        move |row| {
             let view = ObservationView::new(row, lang, &citer);
             if sdmx {
                 sdmx::record(&view).to_vec()
             } else {
                 csv::observation_record(&view).to_vec()
             }
-        }),
-    }
+        },
+    )
 }
 
 /// Places matching `filter` in code order.
@@ -128,14 +150,12 @@ pub fn places(
     limit: Option<i64>,
     bom: bool,
 ) -> CsvExport<Place, String> {
-    CsvExport {
-        columns: &csv::PLACE_COLUMNS,
+    CsvExport::new(
+        &csv::PLACE_COLUMNS,
         bom,
-        started: false,
-        done: false,
         after,
         limit,
-        fetch: Box::new(move |conn, after, size| {
+        Box::new(move |conn, after, size| {
             Ok(crate::db::places::page(
                 conn,
                 &filter,
@@ -143,10 +163,9 @@ pub fn places(
                 size,
             )?)
         }),
-        key: Box::new(|p| p.code.clone()),
-        record: Box::new(|p| csv::place_record(&p).to_vec()),
-        rows: 0,
-    }
+        |p| p.code.clone(),
+        |p| csv::place_record(&p).to_vec(),
+    )
 }
 
 /// Indicators (of one category, if given) in code order.
@@ -156,14 +175,12 @@ pub fn indicators(
     limit: Option<i64>,
     bom: bool,
 ) -> CsvExport<crate::db::indicators::Indicator, String> {
-    CsvExport {
-        columns: &csv::INDICATOR_COLUMNS,
+    CsvExport::new(
+        &csv::INDICATOR_COLUMNS,
         bom,
-        started: false,
-        done: false,
         after,
         limit,
-        fetch: Box::new(move |conn, after, size| {
+        Box::new(move |conn, after, size| {
             Ok(crate::db::indicators::page(
                 conn,
                 category.as_deref(),
@@ -171,10 +188,9 @@ pub fn indicators(
                 size,
             )?)
         }),
-        key: Box::new(|i| i.code.clone()),
-        record: Box::new(|i| csv::indicator_record(&i).to_vec()),
-        rows: 0,
-    }
+        |i| i.code.clone(),
+        |i| csv::indicator_record(&i).to_vec(),
+    )
 }
 
 /// Sources (without their text) in id order.
@@ -183,22 +199,19 @@ pub fn sources(
     limit: Option<i64>,
     bom: bool,
 ) -> CsvExport<crate::db::sources::SourceMeta, String> {
-    CsvExport {
-        columns: &csv::SOURCE_COLUMNS,
+    CsvExport::new(
+        &csv::SOURCE_COLUMNS,
         bom,
-        started: false,
-        done: false,
         after,
         limit,
-        fetch: Box::new(move |conn, after, size| {
+        Box::new(move |conn, after, size| {
             Ok(crate::db::sources::page(
                 conn,
                 after.map(String::as_str),
                 size,
             )?)
         }),
-        key: Box::new(|s| s.id.clone()),
-        record: Box::new(|s| csv::source_record(&s).to_vec()),
-        rows: 0,
-    }
+        |s| s.id.clone(),
+        |s| csv::source_record(&s).to_vec(),
+    )
 }
