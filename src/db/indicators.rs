@@ -66,19 +66,6 @@ pub fn categories(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
         .load(conn)
 }
 
-/// The codes among `codes` that name no indicator.
-pub fn missing(conn: &mut PgConnection, codes: &[String]) -> QueryResult<Vec<String>> {
-    let found: Vec<String> = indicators::table
-        .filter(indicators::code.eq_any(codes))
-        .select(indicators::code)
-        .load(conn)?;
-    Ok(codes
-        .iter()
-        .filter(|c| !found.contains(c))
-        .cloned()
-        .collect())
-}
-
 /// Inserts or updates indicators by code; identical rows are left untouched.
 pub fn upsert(conn: &mut PgConnection, rows: &[Indicator]) -> QueryResult<usize> {
     let statement = diesel::insert_into(indicators::table)

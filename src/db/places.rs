@@ -108,19 +108,6 @@ pub fn ancestors(conn: &mut PgConnection, place: &Place) -> QueryResult<Vec<Plac
     Ok(chain)
 }
 
-/// The codes among `codes` that name no place.
-pub fn missing(conn: &mut PgConnection, codes: &[String]) -> QueryResult<Vec<String>> {
-    let found: Vec<String> = places::table
-        .filter(places::code.eq_any(codes))
-        .select(places::code)
-        .load(conn)?;
-    Ok(codes
-        .iter()
-        .filter(|c| !found.contains(c))
-        .cloned()
-        .collect())
-}
-
 /// Inserts or updates places by code; rows that are already identical are left untouched.
 pub fn upsert(conn: &mut PgConnection, rows: &[Place]) -> QueryResult<usize> {
     let mut changed = 0;

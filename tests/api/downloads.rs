@@ -1,20 +1,10 @@
 use std::collections::HashSet;
 
-use crate::helpers::{spawn_app, TestDatabase};
+use crate::helpers::{parse_csv, spawn_app, TestDatabase};
 
 fn header_and_count(bytes: &[u8]) -> (Vec<String>, usize) {
-    let mut reader = csv::Reader::from_reader(bytes);
-    let header = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let rows = reader
-        .records()
-        .inspect(|r| assert!(r.is_ok(), "{r:?}"))
-        .count();
-    (header, rows)
+    let (header, rows) = parse_csv(bytes);
+    (header, rows.len())
 }
 
 #[tokio::test]

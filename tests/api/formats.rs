@@ -1,6 +1,6 @@
 use serde_json::Value;
 
-use crate::helpers::{assert_problem, spawn_app, TestApp};
+use crate::helpers::{assert_problem, parse_csv as parse, spawn_app, TestApp};
 
 const EVERY_FIGURE: &str = "/v1/observations?place=511903114&descendants=true";
 
@@ -17,21 +17,6 @@ async fn csv_of(
     assert_eq!(response.status(), 200, "{path}");
     let headers = response.headers().clone();
     (headers, response.bytes().await.unwrap().to_vec())
-}
-
-fn parse(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut reader = csv::Reader::from_reader(bytes);
-    let header = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect();
-    (header, rows)
 }
 
 #[tokio::test]

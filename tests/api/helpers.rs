@@ -242,3 +242,19 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     );
     problem
 }
+
+/// A CSV answer read with the csv crate: the header and every record.
+pub fn parse_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
