@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::releases::{self, DataVersion};
 use crate::db::Database;
+use crate::response_cache::ResponseCache;
 
 /// `Cache-Control: public, max-age=…` for cacheable answers.
 #[derive(Debug, Clone, Copy)]
@@ -116,20 +117,36 @@ pub async fn conditional_get(
             .finish();
         return Ok(req.into_response(response).map_into_right_body());
     }
+    let cache = req
+        .app_data::<web::Data<ResponseCache>>()
+        .map(|cache| cache.clone().into_inner());
+    let validators = [
+        (header::ETAG, etag.clone()),
+        (header::LAST_MODIFIED, last_modified),
+        (header::CACHE_CONTROL, cache_control),
+    ];
+    if let Some(response) = cache.as_ref().and_then(|c| c.get(version.version, &etag)) {
+        let mut res = req.into_response(response);
+        add_headers(&mut res, validators);
+        return Ok(res.map_into_right_body());
+    }
     let mut res = next.call(req).await?;
     if res.status().is_success() {
-        let headers = res.headers_mut();
-        for (name, value) in [
-            (header::ETAG, etag),
-            (header::LAST_MODIFIED, last_modified),
-            (header::CACHE_CONTROL, cache_control),
-        ] {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.insert(name, value);
-            }
+        add_headers(&mut res, validators);
+    }
+    Ok(match cache {
+        Some(cache) => cache.keep(version.version, etag, res),
+        None => res.map_into_left_body(),
+    })
+}
+
+fn add_headers<B>(res: &mut ServiceResponse<B>, headers: [(header::HeaderName, String); 3]) {
+    let map = res.headers_mut();
+    for (name, value) in headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            map.insert(name, value);
         }
     }
-    Ok(res.map_into_left_body())
 }
 
 /// Answers HEAD wherever GET is answered: the method is read as GET for routing, and the HTTP

@@ -24,6 +24,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `CACHE_MAX_AGE_SECS`: `Cache-Control: max-age` of data answers.
     pub cache_max_age_secs: u32,
+    /// `RESPONSE_CACHE_MB`: memory for whole answers kept per data version (0: none).
+    pub response_cache_mb: u64,
     /// `DATABASE_WAIT_SECS`: how long start-up retries an unreachable PostgreSQL (0: fail at once).
     pub database_wait: Duration,
     /// `PREPARE_DATABASE`: whether `serve` creates, migrates and seeds the database first. Off
@@ -79,6 +81,7 @@ impl Config {
             },
             public_url: env::var("PUBLIC_URL").ok().filter(|u| !u.is_empty()),
             cache_max_age_secs: parse_var("CACHE_MAX_AGE_SECS", 60)?,
+            response_cache_mb: parse_var("RESPONSE_CACHE_MB", 32)?,
             database_wait: Duration::from_secs(parse_var("DATABASE_WAIT_SECS", 30)?),
             prepare_database: parse_var("PREPARE_DATABASE", true)?,
             request_timeout: Duration::from_secs(parse_var("REQUEST_TIMEOUT_SECS", 30)?),
@@ -102,6 +105,7 @@ impl Config {
             workers: None,
             public_url: None,
             cache_max_age_secs: 60,
+            response_cache_mb: 32,
             database_wait: Duration::ZERO,
             prepare_database: true,
             request_timeout: Duration::from_secs(30),

@@ -153,9 +153,11 @@ impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                ApiError::unavailable(e)
-            }
+            // The server went away (or the connection to it did).
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => ApiError::unavailable(e),
             // SQLSTATE 57014: the pool's statement_timeout, which equals the request timeout.
             Error::DatabaseError(_, ref info) if info.message().contains("statement timeout") => {
                 ApiError::timeout()

@@ -16,6 +16,7 @@ use crate::caching::{self, CachePolicy};
 use crate::config::Config;
 use crate::db::{self, Database};
 use crate::protect::{self, ClientKeyExtractor, Limits};
+use crate::response_cache::ResponseCache;
 use crate::routes::{self, KnownRoutes, PublicUrl};
 
 /// Creates the database if missing, applies migrations and loads the seed (a no-op when the
@@ -116,6 +117,7 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
         config.request_timeout,
     );
     let database = web::Data::new(Database::new(pool, &registry)?);
+    let response_cache = web::Data::new(ResponseCache::new(config.response_cache_mb << 20, &registry)?);
     let metrics = PrometheusMetricsBuilder::new("township_stats")
         .registry(registry)
         .endpoint("/metrics")
@@ -157,6 +159,7 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
             .app_data(public_url.clone())
             .app_data(cache_policy.clone())
             .app_data(limits.clone())
+            .app_data(response_cache.clone())
             .configure(routes::configure_app);
         // Middleware listed first runs last: the request passes request_id, Logger, HEAD→GET,
         // CORS, metrics, security headers, compression, the rate limiter, limits, caching and

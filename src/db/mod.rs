@@ -8,53 +8,23 @@ mod metrics;
 pub mod observation_writes;
 pub mod observations;
 pub mod places;
+mod pool;
 pub mod releases;
 pub mod schema;
 pub mod sources;
 pub mod watch;
 
-use std::time::Duration;
 
 use anyhow::Context;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::ApiError;
 
-pub type PgPool = Pool<ConnectionManager<PgConnection>>;
-pub type PgConn = PooledConnection<ConnectionManager<PgConnection>>;
+pub use pool::{build as pool, PgPool};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
-
-/// Builds the pool. Connections are opened lazily, so this succeeds while PostgreSQL is down;
-/// each one gets `statement_timeout`, so no query outlives the request that asked for it.
-pub fn pool(
-    database_url: &str,
-    size: u32,
-    timeout: Duration,
-    statement_timeout: Duration,
-) -> PgPool {
-    Pool::builder()
-        .max_size(size)
-        .min_idle(Some(1))
-        .connection_timeout(timeout)
-        .connection_customizer(Box::new(StatementTimeout(statement_timeout)))
-        .build_unchecked(ConnectionManager::new(database_url))
-}
-
-#[derive(Debug)]
-struct StatementTimeout(Duration);
-
-impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for StatementTimeout {
-    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        diesel::sql_query(format!("SET statement_timeout = {}", self.0.as_millis()))
-            .execute(conn)
-            .map(|_| ())
-            .map_err(diesel::r2d2::Error::QueryError)
-    }
-}
 
 /// The connection pool and its metrics, shared by every request of the service.
 #[derive(Clone)]
@@ -103,7 +73,7 @@ impl Database {
 /// Runs a database closure on the blocking thread pool with a pooled connection.
 pub async fn run<T, F>(db: &Database, f: F) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut PgConn) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     let pool = db.pool.clone();
@@ -112,7 +82,12 @@ where
         waiting.inc();
         let conn = pool.get();
         waiting.dec();
-        f(&mut conn.map_err(ApiError::unavailable)?)
+        let mut conn = conn.map_err(ApiError::unavailable)?;
+        let result = f(&mut conn);
+        if let Err(ApiError::Unavailable(_)) = result {
+            conn.mark_lost(); // the query found the server gone
+        }
+        result
     })
     .await
     .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?;

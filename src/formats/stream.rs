@@ -35,6 +35,9 @@ where
                 }
                 Ok(None) => return,
                 Err(e) => {
+                    if let ApiError::Unavailable(_) = e {
+                        conn.mark_lost();
+                    }
                     log::error!("stream stopped: {e:?}");
                     let _ = tx.blocking_send(Err(e));
                     return;
