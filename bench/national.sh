@@ -6,6 +6,9 @@
 #
 #   a. series query (one township, one indicator): API vs the same SQL through pgbench
 #   b. district × indicator × year: API vs the same SQL through pgbench
+#      (a, b and e measure the service twice: as configured by default, where a repeated request
+#      is answered from the response cache, and with RESPONSE_CACHE_MB=0, where every request
+#      runs its query)
 #   c. repeated identical request answered 304 (If-None-Match) vs /healthz
 #   d. bulk CSV export vs psql \copy of the same rows, with the service's peak RSS
 #   e. the series query through Datasette (SQLite) vs the API
@@ -31,9 +34,14 @@ echo "observations: $rows"
 
 RATE_LIMIT_RPS=0 BIND="127.0.0.1:$port" RUST_LOG=warn DATABASE_POOL_SIZE=16 "$bin" serve &
 svc=$!
-trap 'kill $svc 2>/dev/null || true; rm -rf "$work"' EXIT
-until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do sleep 0.2; done
+RATE_LIMIT_RPS=0 BIND="127.0.0.1:$((port + 3))" RUST_LOG=warn DATABASE_POOL_SIZE=16 RESPONSE_CACHE_MB=0 \
+    PREPARE_DATABASE=false "$bin" serve &
+uncached_svc=$!
+trap 'kill $svc $uncached_svc 2>/dev/null || true; rm -rf "$work"' EXIT
+until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 &&
+    curl -fsS "http://127.0.0.1:$((port + 3))/readyz" >/dev/null 2>&1; do sleep 0.2; done
 base="http://127.0.0.1:$port"
+uncached="http://127.0.0.1:$((port + 3))"
 
 # A township, an indicator of the synthetic set, and its county.
 township=511903114
@@ -43,6 +51,8 @@ year=2018
 
 wrk_run() { # label url [header]
     local out="$work/wrk-$1.txt"
+    # One request first, so the run measures the steady state, not the first answer's misses.
+    curl -s -o /dev/null ${3:+-H "$3"} "$2"
     if [ -n "${3:-}" ]; then
         wrk -t2 -c32 -d"${secs}s" --latency -H "$3" "$2" >"$out"
     else
@@ -61,7 +71,7 @@ pgbench_run() { # label sqlfile
 }
 
 # The SQL the service sends for one list request: the page itself (the data version and the set
-# of known codes come from memory; the pool's connection check, SELECT 1, is the service's own).
+# of known codes come from memory).
 page_sql() { # codes where-clause extra
     cat <<SQL
 SELECT o.id, o.period_start, o.period_end, o.kind, o.value, o.qualifier, o.value_as_written, o.unit_as_written,
@@ -78,10 +88,12 @@ page_sql "'$county'" "o.place_code LIKE '$county%'" "AND o.period_end >= $year A
 echo "== a. series: /v1/observations?place=$township&indicator=$indicator"
 pgbench_run "a-pgbench" series.sql
 wrk_run "a-api" "$base/v1/observations?place=$township&indicator=$indicator"
+wrk_run "a-api-uncached" "$uncached/v1/observations?place=$township&indicator=$indicator"
 
 echo "== b. district × indicator × year: place=$county&descendants=true&indicator=$indicator&from=$year&to=$year"
 pgbench_run "b-pgbench" district.sql
 wrk_run "b-api" "$base/v1/observations?place=$county&descendants=true&indicator=$indicator&from=$year&to=$year"
+wrk_run "b-api-uncached" "$uncached/v1/observations?place=$county&descendants=true&indicator=$indicator&from=$year&to=$year"
 
 echo "== c. repeated identical request (304) vs /healthz"
 url="$base/v1/observations?place=$township&indicator=$indicator"
@@ -129,6 +141,7 @@ ds=$!
 until curl -fsS "http://127.0.0.1:$((port + 1))/-/versions.json" >/dev/null 2>&1; do sleep 0.3; done
 wrk_run "e-datasette" "http://127.0.0.1:$((port + 1))/national/observations.json?place_code=$township&indicator_code=$indicator&_shape=array"
 wrk_run "e-api" "$base/v1/observations?place=$township&indicator=$indicator"
+wrk_run "e-api-uncached" "$uncached/v1/observations?place=$township&indicator=$indicator"
 kill $ds
 
 echo "== f. start-up on an empty database, and memory at idle"

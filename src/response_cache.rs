@@ -130,7 +130,9 @@ impl ResponseCache {
                 }
                 ServiceResponse::new(
                     req,
-                    head.set_body(bytes).map_into_boxed_body().map_into_right_body(),
+                    head.set_body(bytes)
+                        .map_into_boxed_body()
+                        .map_into_right_body(),
                 )
             }
             Err(body) => ServiceResponse::new(req, head.set_body(body).map_into_left_body()),

@@ -117,7 +117,10 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
         config.request_timeout,
     );
     let database = web::Data::new(Database::new(pool, &registry)?);
-    let response_cache = web::Data::new(ResponseCache::new(config.response_cache_mb << 20, &registry)?);
+    let response_cache = web::Data::new(ResponseCache::new(
+        config.response_cache_mb << 20,
+        &registry,
+    )?);
     let metrics = PrometheusMetricsBuilder::new("township_stats")
         .registry(registry)
         .endpoint("/metrics")

@@ -55,16 +55,7 @@ impl Memo {
         version: i64,
         load: impl FnOnce() -> Result<Vec<SourceMeta>, E>,
     ) -> Result<Arc<Vec<SourceMeta>>, E> {
-        if let Some((v, sources)) = self.sources.lock().ok().and_then(|s| s.clone()) {
-            if v == version {
-                return Ok(sources);
-            }
-        }
-        let sources = Arc::new(load()?);
-        if let Ok(mut memo) = self.sources.lock() {
-            *memo = Some((version, sources.clone()));
-        }
-        Ok(sources)
+        latest(&self.sources, version, load)
     }
 }
 
@@ -76,17 +67,29 @@ impl Memo {
         version: i64,
         load: impl FnOnce() -> Result<KnownCodes, E>,
     ) -> Result<Arc<KnownCodes>, E> {
-        if let Some((v, codes)) = self.codes.lock().ok().and_then(|c| c.clone()) {
-            if v == version {
-                return Ok(codes);
-            }
-        }
-        let codes = Arc::new(load()?);
-        if let Ok(mut memo) = self.codes.lock() {
-            *memo = Some((version, codes.clone()));
-        }
-        Ok(codes)
+        latest(&self.codes, version, load)
     }
+}
+
+/// The value remembered in `slot` for `version`, loaded by `load` when it holds another version.
+/// The load runs under the lock, so requests that arrive together after a change wait for one
+/// load instead of each making their own.
+fn latest<T, E>(
+    slot: &Mutex<Option<(i64, Arc<T>)>>,
+    version: i64,
+    load: impl FnOnce() -> Result<T, E>,
+) -> Result<Arc<T>, E> {
+    let Ok(mut slot) = slot.lock() else {
+        return load().map(Arc::new); // a panic while loading poisoned it: load without memory
+    };
+    if let Some((v, value)) = &*slot {
+        if *v == version {
+            return Ok(value.clone());
+        }
+    }
+    let value = Arc::new(load()?);
+    *slot = Some((version, value.clone()));
+    Ok(value)
 }
 
 #[cfg(test)]

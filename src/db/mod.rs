@@ -14,7 +14,6 @@ pub mod schema;
 pub mod sources;
 pub mod watch;
 
-
 use anyhow::Context;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;

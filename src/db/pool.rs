@@ -17,8 +17,10 @@ const IDLE_CHECK: Duration = Duration::from_secs(5);
 
 pub type PgPool = Pool<Manager>;
 
-/// Builds the pool. Connections are opened lazily, so this succeeds while PostgreSQL is down;
-/// each one gets `statement_timeout`, so no query outlives the request that asked for it.
+/// Builds the pool. All `size` connections are opened in the background from the start, so the
+/// first requests after a start do not wait while PostgreSQL starts backends for them; building
+/// succeeds while PostgreSQL is down. Each connection gets `statement_timeout`, so no query
+/// outlives the request that asked for it.
 pub fn build(
     database_url: &str,
     size: u32,
@@ -27,7 +29,7 @@ pub fn build(
 ) -> PgPool {
     Pool::builder()
         .max_size(size)
-        .min_idle(Some(1))
+        .min_idle(Some(size))
         .connection_timeout(timeout)
         // `Manager::is_valid` decides whether a checkout costs a ping.
         .test_on_check_out(true)

@@ -315,3 +315,71 @@ fn reqwest_blocking_status(url: &str) -> Option<u16> {
     .ok()
     .flatten()
 }
+
+#[tokio::test]
+async fn connections_the_server_closed_are_replaced_after_at_most_one_failed_request() {
+    // Every request must reach the pool, so no answer is kept.
+    let app = spawn_app_with(|config| config.response_cache_mb = 0).await;
+    // Use both pooled connections.
+    let (a, b) = tokio::join!(app.get("/v1/places/51"), app.get("/v1/places/5119"));
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+
+    let name = app.db.name.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut admin = township_stats::db::connect(&database_url("postgres")).unwrap();
+        #[derive(QueryableByName)]
+        struct Pid {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            pid: i32,
+        }
+        let backends: Vec<i32> = diesel::sql_query(format!(
+            "SELECT pid FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .load::<Pid>(&mut admin)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.pid)
+        .collect();
+        assert!(backends.len() >= 2, "{backends:?}");
+        let pids = backends
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        admin_sql(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid IN ({pids})"
+        ));
+        let started = Instant::now();
+        while !diesel::sql_query(format!(
+            "SELECT pid FROM pg_stat_activity WHERE pid IN ({pids})"
+        ))
+        .load::<Pid>(&mut admin)
+        .unwrap()
+        .is_empty()
+        {
+            assert!(started.elapsed() < Duration::from_secs(5), "backends gone");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    })
+    .await
+    .unwrap();
+
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(app.get("/v1/places/51").await.status().as_u16());
+    }
+    let failed = statuses.iter().filter(|&&s| s == 503).count();
+    assert!(
+        failed <= 1,
+        "one dead connection found, the other pinged: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|&s| s == 200 || s == 503),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses[statuses.len() - 3..],
+        [200, 200, 200],
+        "{statuses:?}"
+    );
+}

@@ -387,15 +387,27 @@ async fn kept_answers_are_served_until_the_data_changes_and_never_after() {
     assert_eq!((hits, misses), (0, 1));
     let again = app.get(paged).await;
     assert_eq!(cache_lookups(&app, "hit").await, 1, "the repeat is kept");
-    for name in ["content-type", "link", "etag", "last-modified", "x-content-type-options"] {
-        assert_eq!(first.headers().get(name), again.headers().get(name), "{name}");
+    for name in [
+        "content-type",
+        "link",
+        "etag",
+        "last-modified",
+        "x-content-type-options",
+    ] {
+        assert_eq!(
+            first.headers().get(name),
+            again.headers().get(name),
+            "{name}"
+        );
     }
     assert!(again.headers().contains_key("x-request-id"));
     assert_eq!(first.bytes().await.unwrap(), again.bytes().await.unwrap());
 
     // Streamed downloads are not kept.
     for _ in 0..2 {
-        let csv = app.get("/v1/observations?category=economy&format=csv").await;
+        let csv = app
+            .get("/v1/observations?category=economy&format=csv")
+            .await;
         assert_eq!(csv.status(), 200);
         csv.bytes().await.unwrap();
     }
@@ -432,7 +444,10 @@ async fn kept_answers_are_served_until_the_data_changes_and_never_after() {
 async fn with_no_memory_for_it_nothing_is_kept() {
     let app = crate::helpers::spawn_app_with(|config| config.response_cache_mb = 0).await;
     for _ in 0..3 {
-        assert_eq!(app.get("/v1/observations?indicator=gdp").await.status(), 200);
+        assert_eq!(
+            app.get("/v1/observations?indicator=gdp").await.status(),
+            200
+        );
     }
     assert_eq!(cache_lookups(&app, "hit").await, 0);
 }
