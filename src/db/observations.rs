@@ -144,17 +144,13 @@ impl After {
     }
 }
 
-type Joined = diesel::dsl::InnerJoin<
-    diesel::dsl::InnerJoin<observations::table, indicators::table>,
-    places::table,
->;
-type Boxed<'a> = diesel::dsl::IntoBoxed<'a, Joined, Pg>;
+/// A query of `observations` alone, boxed so filters can be added one by one.
+type Filtered<'a> = observations::BoxedQuery<'a, Pg>;
 
-fn filtered(filter: &ObservationFilter) -> Boxed<'static> {
-    let mut query = observations::table
-        .inner_join(indicators::table)
-        .inner_join(places::table)
-        .into_boxed();
+/// The rows matching `filter`, from `observations` alone: no join for the planner to misjudge,
+/// whatever the filters (a category is matched through a subquery of its indicator codes).
+fn filtered(filter: &ObservationFilter) -> Filtered<'static> {
+    let mut query = observations::table.into_boxed();
     if !filter.places.is_empty() {
         if filter.descendants && filter.places.len() == 1 {
             // One prefix: a range scan of the place index (codes have collation "C").
@@ -173,15 +169,27 @@ fn filtered(filter: &ObservationFilter) -> Boxed<'static> {
                     .bind::<Array<Text>, _>(patterns)
                     .sql(")"),
             );
+        } else if let [code] = filter.places.as_slice() {
+            // `=` rather than `= ANY`: the planner then knows the (place_code, id) index returns
+            // the rows in id order too.
+            query = query.filter(observations::place_code.eq(code.clone()));
         } else {
             query = query.filter(observations::place_code.eq_any(filter.places.clone()));
         }
     }
-    if !filter.indicators.is_empty() {
+    if let [code] = filter.indicators.as_slice() {
+        query = query.filter(observations::indicator_code.eq(code.clone()));
+    } else if !filter.indicators.is_empty() {
         query = query.filter(observations::indicator_code.eq_any(filter.indicators.clone()));
     }
     if let Some(category) = &filter.category {
-        query = query.filter(indicators::category.eq(category.clone()));
+        query = query.filter(
+            observations::indicator_code.eq_any(
+                indicators::table
+                    .filter(indicators::category.eq(category.clone()))
+                    .select(indicators::code),
+            ),
+        );
     }
     if let Some(kind) = filter.kind {
         query = query.filter(observations::kind.eq(kind));
@@ -239,7 +247,32 @@ pub fn count(conn: &mut PgConnection, filter: &ObservationFilter) -> QueryResult
     filtered(filter).count().get_result(conn)
 }
 
-/// Up to `limit` observations after `after` in the order `sort`.
+/// Orders a query of observations by `sort`.
+macro_rules! order_by {
+    ($query:expr, $sort:expr) => {
+        match $sort {
+            Sort::Id => $query.order(observations::id),
+            Sort::Period => $query.order((
+                observations::period_start,
+                observations::period_end,
+                observations::id,
+            )),
+            Sort::PeriodDesc => $query.order((
+                observations::period_start.desc(),
+                observations::period_end.desc(),
+                observations::id.desc(),
+            )),
+            Sort::Indicator => $query.order((observations::indicator_code, observations::id)),
+            Sort::Place => $query.order((observations::place_code, observations::id)),
+            Sort::Updated => $query.order((observations::updated_at, observations::id)),
+        }
+    };
+}
+
+/// Up to `limit` observations after `after` in the order `sort`, with the names of their
+/// indicators and places. The page is chosen from `observations` alone, in a subquery that
+/// PostgreSQL plans by itself (its LIMIT keeps it from being merged), so an order with an index
+/// is read from that index; only the rows of the page are then joined.
 pub fn page(
     conn: &mut PgConnection,
     filter: &ObservationFilter,
@@ -247,20 +280,14 @@ pub fn page(
     after: Option<&After>,
     limit: i64,
 ) -> QueryResult<Vec<ObservationWithRefs>> {
-    let mut query = filtered(filter)
-        .select((
-            ObservationRow::as_select(),
-            IndicatorRef::as_select(),
-            PlaceRef::as_select(),
-        ))
-        .limit(limit);
+    let mut ids = filtered(filter).select(observations::id).limit(limit);
     // Keep the rows after `after` in `sort`, as a row comparison PostgreSQL can index.
     if let Some(after) = after {
-        query = match (sort, after) {
-            (Sort::Id, After::Id(id)) => query.filter(observations::id.gt(*id)),
+        ids = match (sort, after) {
+            (Sort::Id, After::Id(id)) => ids.filter(observations::id.gt(*id)),
             (Sort::Period | Sort::PeriodDesc, After::Period(start, end, id)) => {
                 let op = if sort == Sort::Period { ">" } else { "<" };
-                query.filter(
+                ids.filter(
                     sql::<Bool>(
                         "(observations.period_start, observations.period_end, observations.id) ",
                     )
@@ -280,7 +307,7 @@ pub fn page(
                 } else {
                     "observations.place_code"
                 };
-                query.filter(
+                ids.filter(
                     sql::<Bool>(&format!("({column}, observations.id) > ("))
                         .bind::<Text, _>(code.clone())
                         .sql(", ")
@@ -288,7 +315,7 @@ pub fn page(
                         .sql(")"),
                 )
             }
-            (Sort::Updated, After::Updated(at, id)) => query.filter(
+            (Sort::Updated, After::Updated(at, id)) => ids.filter(
                 sql::<Bool>("(observations.updated_at, observations.id) > (")
                     .bind::<Timestamptz, _>(*at)
                     .sql(", ")
@@ -296,24 +323,19 @@ pub fn page(
                     .sql(")"),
             ),
             // Handlers check `After::fits` first; a key of another sort matches nothing.
-            _ => query.filter(sql::<Bool>("false")),
+            _ => ids.filter(sql::<Bool>("false")),
         };
     }
-    query = match sort {
-        Sort::Id => query.order(observations::id),
-        Sort::Period => query.order((
-            observations::period_start,
-            observations::period_end,
-            observations::id,
-        )),
-        Sort::PeriodDesc => query.order((
-            observations::period_start.desc(),
-            observations::period_end.desc(),
-            observations::id.desc(),
-        )),
-        Sort::Indicator => query.order((observations::indicator_code, observations::id)),
-        Sort::Place => query.order((observations::place_code, observations::id)),
-        Sort::Updated => query.order((observations::updated_at, observations::id)),
-    };
-    query.load(conn)
+    let ids = order_by!(ids, sort);
+    let rows = observations::table
+        .inner_join(indicators::table)
+        .inner_join(places::table)
+        .filter(observations::id.eq_any(ids))
+        .select((
+            ObservationRow::as_select(),
+            IndicatorRef::as_select(),
+            PlaceRef::as_select(),
+        ))
+        .into_boxed();
+    order_by!(rows, sort).load(conn)
 }

@@ -77,8 +77,9 @@ const MAX_CODES: usize = 100;
 /// The most observations one JSON-stat dataset holds; past it, narrow the query or use CSV.
 pub const JSONSTAT_MAX_ROWS: i64 = 100_000;
 
-/// Totals up to this are counted exactly on every request (at most this many index entries are
-/// read); larger ones are counted once per data version and remembered.
+/// Totals up to this are counted by reading at most this many matching ids (which stops early
+/// for large listings); larger ones are counted in full. Either way a total is counted once per
+/// data version and filter, and remembered.
 const EXACT_COUNT_CAP: i64 = 10_000;
 
 impl ObservationQuery {
@@ -298,12 +299,12 @@ pub async fn list_observations(
         let total = if first_page && (rows.len() as i64) < fetch {
             rows.len() as i64 // everything fits on this page
         } else {
-            match db::observations::count_up_to(conn, &filter, EXACT_COUNT_CAP)? {
-                Some(n) => n,
-                None => memo.total(version.version, format!("{filter:?}"), || {
-                    db::observations::count(conn, &filter)
-                })?,
-            }
+            memo.total(version.version, format!("{filter:?}"), || {
+                match db::observations::count_up_to(conn, &filter, EXACT_COUNT_CAP)? {
+                    Some(n) => Ok::<_, ApiError>(n),
+                    None => Ok(db::observations::count(conn, &filter)?),
+                }
+            })?
         };
         let sources = memo.sources(version.version, || db::sources::all(conn))?;
         Ok((rows, total, sources, Some(version.changed_at)))

@@ -132,7 +132,15 @@ async fn a_changed_seed_is_a_release_with_tombstones_and_history() {
         (restored.added, restored.changed, restored.retracted),
         (0, 2, 0)
     );
-    assert_eq!(app.json("/v1/observations").await["meta"]["total"], 62);
+    // Answers follow the data version, which reaches the service within the listener's poll.
+    let committed = std::time::Instant::now();
+    while app.json("/v1/observations").await["meta"]["total"] != 62 {
+        assert!(
+            committed.elapsed() < std::time::Duration::from_secs(1),
+            "62 within a second"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
 }
 
 #[tokio::test]
