@@ -72,18 +72,18 @@ pgbench_run() { # label sqlfile
 
 # The SQL the service sends for one list request: the page itself (the data version and the set
 # of known codes come from memory).
-page_sql() { # codes where-clause extra
+page_sql() { # where-clause
     cat <<SQL
 SELECT o.id, o.period_start, o.period_end, o.kind, o.value, o.qualifier, o.value_as_written, o.unit_as_written,
        o.source_id, o.quote, o.quote_start, o.quote_end, o.note, o.created_at, o.updated_at, o.retracted_at,
        i.code, i.name_zh, i.name_en, i.unit, p.code, p.name_zh, p.name_en, p.level
 FROM observations o JOIN indicators i ON o.indicator_code = i.code JOIN places p ON o.place_code = p.code
-WHERE $2 AND o.indicator_code = ANY(ARRAY['$indicator']) AND o.retracted_at IS NULL $3
-ORDER BY o.place_code, o.id LIMIT 101;
+WHERE o.id IN (SELECT id FROM observations WHERE $1 AND retracted_at IS NULL ORDER BY place_code, id LIMIT 101)
+ORDER BY o.place_code, o.id;
 SQL
 }
-page_sql "'$township'" "o.place_code = ANY(ARRAY['$township'])" "" >"$work/series.sql"
-page_sql "'$county'" "o.place_code LIKE '$county%'" "AND o.period_end >= $year AND o.period_start <= $year" >"$work/district.sql"
+page_sql "place_code = '$township' AND indicator_code = '$indicator'" >"$work/series.sql"
+page_sql "place_code LIKE '$county%' AND indicator_code = '$indicator' AND period_end >= $year AND period_start <= $year" >"$work/district.sql"
 
 echo "== a. series: /v1/observations?place=$township&indicator=$indicator"
 pgbench_run "a-pgbench" series.sql
