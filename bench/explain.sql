@@ -8,13 +8,13 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT o.id FROM observations o JOIN indic
 WHERE o.id IN (SELECT id FROM observations WHERE place_code = '511903114' AND indicator_code = 'abandoned_land_reclaimed_area' AND retracted_at IS NULL ORDER BY place_code, id LIMIT 101) ORDER BY o.place_code, o.id;
 \echo '== district × indicator × year: place=511903&descendants=true&indicator=…&from=2018&to=2018'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT o.id FROM observations o JOIN indicators i ON o.indicator_code = i.code JOIN places p ON o.place_code = p.code
-WHERE o.id IN (SELECT id FROM observations WHERE place_code LIKE '511903%' AND indicator_code = 'abandoned_land_reclaimed_area' AND period_end >= 2018 AND period_start <= 2018 AND retracted_at IS NULL ORDER BY place_code, id LIMIT 101) ORDER BY o.place_code, o.id;
+WHERE o.id IN (SELECT id FROM observations WHERE place_code >= '511903' AND place_code < '511904' AND indicator_code = 'abandoned_land_reclaimed_area' AND period_end >= 2018 AND period_start <= 2018 AND retracted_at IS NULL ORDER BY place_code, id LIMIT 101) ORDER BY o.place_code, o.id;
 \echo '== province, page 1: place=51&descendants=true'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT o.id FROM observations o JOIN indicators i ON o.indicator_code = i.code JOIN places p ON o.place_code = p.code
-WHERE o.id IN (SELECT id FROM observations WHERE place_code LIKE '51%' AND retracted_at IS NULL ORDER BY place_code, id LIMIT 101) ORDER BY o.place_code, o.id;
+WHERE o.id IN (SELECT id FROM observations WHERE place_code >= '51' AND place_code < '52' AND retracted_at IS NULL ORDER BY place_code, id LIMIT 101) ORDER BY o.place_code, o.id;
 \echo '== province, a page deep into the listing (keyset: (place_code, id) > ('511923', 0))'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT o.id FROM observations o JOIN indicators i ON o.indicator_code = i.code JOIN places p ON o.place_code = p.code
-WHERE o.id IN (SELECT id FROM observations WHERE place_code LIKE '51%' AND retracted_at IS NULL AND (place_code, id) > ('511923', 0) ORDER BY place_code, id LIMIT 101) ORDER BY o.place_code, o.id;
+WHERE o.id IN (SELECT id FROM observations WHERE place_code >= '51' AND place_code < '52' AND retracted_at IS NULL AND (place_code, id) > ('511923', 0) ORDER BY place_code, id LIMIT 101) ORDER BY o.place_code, o.id;
 \echo '== whole table, page 1 (keyset on id)'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT o.id FROM observations o JOIN indicators i ON o.indicator_code = i.code JOIN places p ON o.place_code = p.code
 WHERE o.id IN (SELECT id FROM observations WHERE retracted_at IS NULL ORDER BY id LIMIT 101) ORDER BY o.id;
@@ -44,8 +44,8 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT o.id FROM observations o JOIN indic
 WHERE o.id IN (SELECT id FROM observations WHERE updated_at > '2020-01-01' AND (updated_at, id) > ((SELECT max(updated_at) FROM observations), 200) ORDER BY updated_at, id LIMIT 101) ORDER BY o.updated_at, o.id;
 \echo '== province ordered by period, page 1 (the slowest shape left: the rows of Sichuan come late in each period)'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT o.id FROM observations o JOIN indicators i ON o.indicator_code = i.code JOIN places p ON o.place_code = p.code
-WHERE o.id IN (SELECT id FROM observations WHERE place_code LIKE '51%' AND retracted_at IS NULL ORDER BY period_start, period_end, id LIMIT 101) ORDER BY o.period_start, o.period_end, o.id;
+WHERE o.id IN (SELECT id FROM observations WHERE place_code >= '51' AND place_code < '52' AND retracted_at IS NULL ORDER BY period_start, period_end, id LIMIT 101) ORDER BY o.period_start, o.period_end, o.id;
 \echo '== a total up to 10,000, counted by reading at most 10,001 matching ids (once per data version and filter)'
-EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM observations WHERE place_code LIKE '51%' AND retracted_at IS NULL LIMIT 10001;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM observations WHERE place_code >= '51' AND place_code < '52' AND retracted_at IS NULL LIMIT 10001;
 \echo '== the full count, done once per data version and filter'
-EXPLAIN (ANALYZE, COSTS OFF) SELECT count(*) FROM observations WHERE place_code LIKE '51%' AND retracted_at IS NULL;
+EXPLAIN (ANALYZE, COSTS OFF) SELECT count(*) FROM observations WHERE place_code >= '51' AND place_code < '52' AND retracted_at IS NULL;

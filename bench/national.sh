@@ -13,7 +13,8 @@
 #   d. bulk CSV export vs psql \copy of the same rows, with the service's peak RSS
 #   e. the series query through Datasette (SQLite) vs the API
 #   f. start-up on an empty database (migrate + gazetteer + seed), and RSS at idle
-# Load: wrk -t2 -c32 (pgbench -c32 -j2). Needs wrk, pgbench, python3 (datasette from PyPI).
+# Load: wrk -t2 -c32 (pgbench -c32 -j2, in its simple protocol and with prepared statements, as
+# the service sends them). Needs wrk, pgbench, python3 (datasette from PyPI), sqlite3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db=${DB:-township_stats_national}
@@ -62,8 +63,9 @@ wrk_run() { # label url [header]
         END {printf "%-22s %10.0f req/s  p50 %8s  p99 %8s  %s\n", l, rps, p50, p99, (bad ? "non-2xx " bad : "")}' "$out"
 }
 
-pgbench_run() { # label sqlfile
-    (cd "$work" && pgbench -n -c32 -j2 -T"$secs" -f "$2" -l --log-prefix="$1" "$db" >"pgbench-$1.txt" 2>&1)
+pgbench_run() { # label sqlfile [protocol: simple (default) | prepared] [-D name=value …]
+    (cd "$work" && pgbench -n -M "${3:-simple}" "${@:4}" -c32 -j2 -T"$secs" -f "$2" -l \
+        --log-prefix="$1" "$db" >"pgbench-$1.txt" 2>&1)
     local tps p50 p99
     tps=$(awk '/^tps/ {print $3}' "$work/pgbench-$1.txt")
     read -r p50 p99 < <(cat "$work/$1".* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "%.2fms %.2fms\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}')
@@ -82,16 +84,24 @@ WHERE o.id IN (SELECT id FROM observations WHERE $1 AND retracted_at IS NULL ORD
 ORDER BY o.place_code, o.id;
 SQL
 }
+# Twice: with the values written in (simple protocol: parsed and planned every time), and with
+# the values as parameters of a prepared statement, which is what the service sends (PostgreSQL
+# then plans each execution for its values, as it does the service's).
 page_sql "place_code = '$township' AND indicator_code = '$indicator'" >"$work/series.sql"
-page_sql "place_code LIKE '$county%' AND indicator_code = '$indicator' AND period_end >= $year AND period_start <= $year" >"$work/district.sql"
+page_sql "place_code = :township AND indicator_code = :indicator" >"$work/series-params.sql"
+page_sql "place_code >= '$county' AND place_code < '$((county + 1))' AND indicator_code = '$indicator' AND period_end >= $year AND period_start <= $year" >"$work/district.sql"
+page_sql "place_code >= :low AND place_code < :high AND indicator_code = :indicator AND period_end >= :year AND period_start <= :year" >"$work/district-params.sql"
 
 echo "== a. series: /v1/observations?place=$township&indicator=$indicator"
 pgbench_run "a-pgbench" series.sql
+pgbench_run "a-pgbench-prepared" series-params.sql prepared -D township="$township" -D indicator="$indicator"
 wrk_run "a-api" "$base/v1/observations?place=$township&indicator=$indicator"
 wrk_run "a-api-uncached" "$uncached/v1/observations?place=$township&indicator=$indicator"
 
 echo "== b. district × indicator × year: place=$county&descendants=true&indicator=$indicator&from=$year&to=$year"
 pgbench_run "b-pgbench" district.sql
+pgbench_run "b-pgbench-prepared" district-params.sql prepared -D low="$county" -D high="$((county + 1))" \
+    -D indicator="$indicator" -D year="$year"
 wrk_run "b-api" "$base/v1/observations?place=$county&descendants=true&indicator=$indicator&from=$year&to=$year"
 wrk_run "b-api-uncached" "$uncached/v1/observations?place=$county&descendants=true&indicator=$indicator&from=$year&to=$year"
 

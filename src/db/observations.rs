@@ -167,6 +167,18 @@ impl After {
     }
 }
 
+/// The least string above every string that begins with `prefix`, in code point order (collation
+/// "C"), for an ASCII prefix: the prefix with its last character incremented.
+fn prefix_end(prefix: &str) -> Option<String> {
+    let last = *prefix.as_bytes().last()?;
+    if !prefix.is_ascii() || last == 0x7f {
+        return None;
+    }
+    let mut end = prefix[..prefix.len() - 1].to_owned();
+    end.push(char::from(last + 1));
+    Some(end)
+}
+
 /// A query of `observations` alone, boxed so filters can be added one by one.
 type Filtered<'a> = observations::BoxedQuery<'a, Pg>;
 
@@ -175,10 +187,18 @@ type Filtered<'a> = observations::BoxedQuery<'a, Pg>;
 fn filtered(filter: &ObservationFilter) -> Filtered<'static> {
     let mut query = observations::table.into_boxed();
     if !filter.places.is_empty() {
-        if filter.descendants && filter.places.len() == 1 {
-            // One prefix: a range scan of the place index (codes have collation "C").
-            let pattern = format!("{}%", super::places::escape_like(&filter.places[0]));
-            query = query.filter(observations::place_code.like(pattern));
+        if let (true, [prefix]) = (filter.descendants, filter.places.as_slice()) {
+            // One prefix: a range of the place index (codes have collation "C"). Written as a
+            // range, not LIKE, so that a prepared statement's generic plan still uses it.
+            query = match prefix_end(prefix) {
+                Some(end) => query
+                    .filter(observations::place_code.ge(prefix.clone()))
+                    .filter(observations::place_code.lt(end)),
+                None => query.filter(
+                    observations::place_code
+                        .like(format!("{}%", super::places::escape_like(prefix))),
+                ),
+            };
         } else if filter.descendants {
             // Codes nest (a place's code begins with its parent's), so "this place and all
             // below it" is a prefix match that the text_pattern_ops index answers.
@@ -391,4 +411,20 @@ pub fn page(
         ))
         .into_boxed();
     order_by!(rows, sort).load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_end;
+
+    #[test]
+    fn a_prefix_ends_where_its_last_character_is_incremented() {
+        assert_eq!(prefix_end("511903").as_deref(), Some("511904"));
+        assert_eq!(prefix_end("51").as_deref(), Some("52"));
+        assert_eq!(prefix_end("511903114L00").as_deref(), Some("511903114L01"));
+        assert_eq!(prefix_end("5119039").as_deref(), Some("511903:"));
+        assert!("511903:" > "5119039999" && "511903:" < "511904");
+        assert_eq!(prefix_end(""), None);
+        assert_eq!(prefix_end("双胜"), None);
+    }
 }
