@@ -255,17 +255,39 @@ fn filtered(filter: &ObservationFilter) -> Filtered<'static> {
     query
 }
 
-/// One observation by id.
-pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<ObservationWithRefs>> {
+/// Observations joined to the names of their indicators and places, boxed for filters.
+type WithRefs<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Select<
+        diesel::dsl::InnerJoin<
+            diesel::dsl::InnerJoin<observations::table, indicators::table>,
+            places::table,
+        >,
+        (
+            diesel::dsl::AsSelect<ObservationRow, Pg>,
+            diesel::dsl::AsSelect<IndicatorRef, Pg>,
+            diesel::dsl::AsSelect<PlaceRef, Pg>,
+        ),
+    >,
+    Pg,
+>;
+
+fn with_refs() -> WithRefs<'static> {
     observations::table
         .inner_join(indicators::table)
         .inner_join(places::table)
-        .filter(observations::id.eq(id))
         .select((
             ObservationRow::as_select(),
             IndicatorRef::as_select(),
             PlaceRef::as_select(),
         ))
+        .into_boxed()
+}
+
+/// One observation by id.
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<ObservationWithRefs>> {
+    with_refs()
+        .filter(observations::id.eq(id))
         .first(conn)
         .optional()
 }
@@ -297,16 +319,9 @@ fn everything_page(
     after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<ObservationWithRefs>> {
-    observations::table
-        .inner_join(indicators::table)
-        .inner_join(places::table)
+    with_refs()
         .filter(observations::id.gt(after.unwrap_or(i64::MIN)))
         .filter(observations::retracted_at.is_null())
-        .select((
-            ObservationRow::as_select(),
-            IndicatorRef::as_select(),
-            PlaceRef::as_select(),
-        ))
         .order(observations::id)
         .limit(limit)
         .load(conn)
@@ -400,16 +415,7 @@ pub fn page(
         };
     }
     let ids = order_by!(ids, sort);
-    let rows = observations::table
-        .inner_join(indicators::table)
-        .inner_join(places::table)
-        .filter(observations::id.eq_any(ids))
-        .select((
-            ObservationRow::as_select(),
-            IndicatorRef::as_select(),
-            PlaceRef::as_select(),
-        ))
-        .into_boxed();
+    let rows = with_refs().filter(observations::id.eq_any(ids));
     order_by!(rows, sort).load(conn)
 }
 
