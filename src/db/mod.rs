@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod indicators;
 pub mod memo;
 mod metrics;
+pub mod observation_order;
 pub mod observation_writes;
 pub mod observations;
 pub mod places;
@@ -83,8 +84,8 @@ where
         waiting.dec();
         let mut conn = conn.map_err(ApiError::unavailable)?;
         let result = f(&mut conn);
-        if let Err(ApiError::Unavailable(_)) = result {
-            conn.mark_lost(); // the query found the server gone
+        if let Err(e) = &result {
+            conn.note_error(e);
         }
         result
     })

@@ -1,5 +1,5 @@
-//! Observations: the filtered, keyset-paginated listing. What loads write is in
-//! `observation_writes`, re-exported here.
+//! Observations: the filtered, keyset-paginated listing. The orders and their keyset keys are
+//! in `observation_order`, what loads write in `observation_writes`, both re-exported here.
 
 use bigdecimal::BigDecimal;
 use chrono::{DateTime, Utc};
@@ -7,8 +7,8 @@ use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Text, Timestamptz};
-use serde::{Deserialize, Serialize};
 
+pub use super::observation_order::{After, Sort};
 pub use super::observation_writes::{
     copy_in, places_with_source, publish, retract, stored_for_sources, NaturalKey, NewObservation,
     Stored,
@@ -104,66 +104,6 @@ impl ObservationFilter {
     /// Tombstones belong in change feeds, not in the published data.
     fn include_retracted(&self) -> bool {
         self.updated_since.is_some() || self.release.is_some()
-    }
-}
-
-/// The orders a listing can take; each ends in `id`, so every order is total and keyset-safe.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub enum Sort {
-    /// Load order (`id`).
-    #[default]
-    #[serde(rename = "id")]
-    Id,
-    /// Oldest period first: `period_start`, `period_end`, `id`.
-    #[serde(rename = "period")]
-    Period,
-    /// Newest period first.
-    #[serde(rename = "-period")]
-    PeriodDesc,
-    /// By indicator code, then `id`.
-    #[serde(rename = "indicator")]
-    Indicator,
-    /// By place code, then `id`.
-    #[serde(rename = "place")]
-    Place,
-    /// Oldest change first: `updated_at`, `id` (the order of incremental sync).
-    #[serde(rename = "updated")]
-    Updated,
-}
-
-/// Where the previous page ended, in the terms of its sort.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum After {
-    Id(i64),
-    Period(i32, i32, i64),
-    Code(String, i64),
-    Updated(DateTime<Utc>, i64),
-}
-
-impl After {
-    /// The key of `row` under `sort`.
-    pub fn of(sort: Sort, row: &ObservationWithRefs) -> After {
-        let (obs, indicator, place) = row;
-        match sort {
-            Sort::Id => After::Id(obs.id),
-            Sort::Period | Sort::PeriodDesc => {
-                After::Period(obs.period_start, obs.period_end, obs.id)
-            }
-            Sort::Indicator => After::Code(indicator.code.clone(), obs.id),
-            Sort::Place => After::Code(place.code.clone(), obs.id),
-            Sort::Updated => After::Updated(obs.updated_at, obs.id),
-        }
-    }
-
-    /// Whether this key can continue a listing in `sort`.
-    pub fn fits(&self, sort: Sort) -> bool {
-        matches!(
-            (self, sort),
-            (After::Id(_), Sort::Id)
-                | (After::Period(..), Sort::Period | Sort::PeriodDesc)
-                | (After::Code(..), Sort::Indicator | Sort::Place)
-                | (After::Updated(..), Sort::Updated)
-        )
     }
 }
 

@@ -12,6 +12,8 @@ use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Error, ManageConnection, Pool};
 use diesel::RunQueryDsl;
 
+use crate::error::ApiError;
+
 /// A connection idle longer than this is pinged before it is handed out again.
 const IDLE_CHECK: Duration = Duration::from_secs(5);
 
@@ -59,12 +61,15 @@ pub struct Pooled {
 }
 
 impl Pooled {
-    /// Marks the connection lost (a query found the server gone): it is closed when returned,
-    /// and every other connection is pinged before its next use.
-    pub fn mark_lost(&mut self) {
-        if !self.lost {
-            self.lost = true;
-            self.losses.fetch_add(1, Ordering::Relaxed);
+    /// Takes note of an error a query on this connection ended in. One that found the server
+    /// gone (`Unavailable`) marks the connection lost: it is closed when returned, and every
+    /// other connection is pinged before its next use.
+    pub fn note_error(&mut self, error: &ApiError) {
+        if let ApiError::Unavailable(_) = error {
+            if !self.lost {
+                self.lost = true;
+                self.losses.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 }

@@ -35,9 +35,7 @@ where
                 }
                 Ok(None) => return,
                 Err(e) => {
-                    if let ApiError::Unavailable(_) = e {
-                        conn.mark_lost();
-                    }
+                    conn.note_error(&e);
                     log::error!("stream stopped: {e:?}");
                     let _ = tx.blocking_send(Err(e));
                     return;

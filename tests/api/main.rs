@@ -1,5 +1,6 @@
 //! Black-box tests: the real application over HTTP, each test on its own PostgreSQL database.
 
+mod caching;
 mod downloads;
 mod errors;
 mod feeds;
