@@ -1,6 +1,7 @@
 //! HTTP caching of every GET under /v1 and of /openapi.json: a strong ETag from the data version
 //! and the request, Last-Modified from the time the data last changed, and 304 Not Modified for
-//! a matching If-None-Match (or, without one, If-Modified-Since) before the handler runs.
+//! a matching If-None-Match before the handler runs (or, for `*` and If-Modified-Since, after
+//! it, and only when it answers 2xx).
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -51,13 +52,13 @@ pub fn etag(version: &DataVersion, req: &ServiceRequest) -> String {
     format!("\"{}-{digest}\"", version.version)
 }
 
-/// Whether an If-None-Match header value matches `etag` (weak comparison, RFC 9110 §13.1.2).
+/// Whether an If-None-Match list names `etag` (weak comparison, RFC 9110 §13.1.2). `*` is
+/// not a tag: it is handled where the answer is known to exist.
 pub fn none_match(if_none_match: &str, etag: &str) -> bool {
-    if_none_match.trim() == "*"
-        || if_none_match
-            .split(',')
-            .map(|tag| tag.trim().trim_start_matches("W/"))
-            .any(|tag| tag == etag)
+    if_none_match
+        .split(',')
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag)
 }
 
 fn http_date(at: DateTime<Utc>) -> String {
@@ -72,6 +73,31 @@ fn not_modified_since(req: &ServiceRequest, changed_at: DateTime<Utc>) -> bool {
         .is_some_and(|since| changed_at.timestamp() <= since.timestamp())
 }
 
+/// What a request's conditional headers ask (RFC 9110 §13.2.2: If-None-Match wins over
+/// If-Modified-Since).
+enum Condition {
+    /// None, or none that holds.
+    Unconditional,
+    /// If-None-Match names this answer's tag. Only successful answers carry a tag, so the
+    /// handler would answer 2xx: 304 without running it.
+    TagMatches,
+    /// `If-None-Match: *` or an If-Modified-Since not before the last change: 304 only if the
+    /// handler answers 2xx (a 404 or 400 stays what it is).
+    IfSuccessful,
+}
+
+fn condition(req: &ServiceRequest, etag: &str, changed_at: DateTime<Utc>) -> Condition {
+    match req.headers().get(header::IF_NONE_MATCH) {
+        Some(value) => match value.to_str() {
+            Ok(v) if v.trim() == "*" => Condition::IfSuccessful,
+            Ok(v) if none_match(v, etag) => Condition::TagMatches,
+            _ => Condition::Unconditional,
+        },
+        None if not_modified_since(req, changed_at) => Condition::IfSuccessful,
+        None => Condition::Unconditional,
+    }
+}
+
 pub async fn conditional_get(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -79,7 +105,7 @@ pub async fn conditional_get(
     if !cacheable(&req) {
         return Ok(next.call(req).await?.map_into_left_body());
     }
-    let (Some(pool), Some(policy)) = (
+    let (Some(db), Some(policy)) = (
         req.app_data::<web::Data<Database>>().cloned(),
         req.app_data::<web::Data<CachePolicy>>()
             .map(|p| *p.get_ref()),
@@ -91,7 +117,10 @@ pub async fn conditional_get(
         .and_then(|w| w.get());
     let version = match watched {
         Some(version) => Ok(version),
-        None => crate::db::run(&pool, |conn| Ok(releases::data_version(conn)?)).await,
+        None => {
+            db.run(async |conn| Ok(releases::data_version(conn).await?))
+                .await
+        }
     };
     let version = match version {
         Ok(version) => version,
@@ -105,39 +134,51 @@ pub async fn conditional_get(
     let etag = etag(&version, &req);
     let last_modified = http_date(version.changed_at);
     let cache_control = format!("public, max-age={}", policy.max_age_secs);
-    let matched = match req.headers().get(header::IF_NONE_MATCH) {
-        Some(value) => value.to_str().is_ok_and(|v| none_match(v, &etag)),
-        None => not_modified_since(&req, version.changed_at),
-    };
-    if matched {
-        let response = HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .insert_header((header::LAST_MODIFIED, last_modified))
-            .insert_header((header::CACHE_CONTROL, cache_control))
-            .finish();
-        return Ok(req.into_response(response).map_into_right_body());
-    }
-    let cache = req
-        .app_data::<web::Data<ResponseCache>>()
-        .map(|cache| cache.clone().into_inner());
     let validators = [
         (header::ETAG, etag.clone()),
         (header::LAST_MODIFIED, last_modified),
         (header::CACHE_CONTROL, cache_control),
     ];
+    let condition = condition(&req, &etag, version.changed_at);
+    if let Condition::TagMatches = condition {
+        return Ok(not_modified(req.into_parts().0, validators));
+    }
+    let cache = req
+        .app_data::<web::Data<ResponseCache>>()
+        .map(|cache| cache.clone().into_inner());
     if let Some(response) = cache.as_ref().and_then(|c| c.get(version.version, &etag)) {
+        // Only successful answers are kept.
+        if let Condition::IfSuccessful = condition {
+            return Ok(not_modified(req.into_parts().0, validators));
+        }
         let mut res = req.into_response(response);
         add_headers(&mut res, validators);
         return Ok(res.map_into_right_body());
     }
     let mut res = next.call(req).await?;
-    if res.status().is_success() {
-        add_headers(&mut res, validators);
+    if !res.status().is_success() {
+        return Ok(res.map_into_left_body());
     }
+    if let Condition::IfSuccessful = condition {
+        return Ok(not_modified(res.into_parts().0, validators));
+    }
+    add_headers(&mut res, validators);
     Ok(match cache {
         Some(cache) => cache.keep(version.version, etag, res),
         None => res.map_into_left_body(),
     })
+}
+
+/// 304 Not Modified with the answer's validators.
+fn not_modified<B>(
+    req: actix_web::HttpRequest,
+    validators: [(header::HeaderName, String); 3],
+) -> ServiceResponse<EitherBody<B>> {
+    let mut response = HttpResponse::NotModified();
+    for (name, value) in validators {
+        response.insert_header((name, value));
+    }
+    ServiceResponse::new(req, response.finish()).map_into_right_body()
 }
 
 fn add_headers<B>(res: &mut ServiceResponse<B>, headers: [(header::HeaderName, String); 3]) {
@@ -170,7 +211,7 @@ mod tests {
         let tag = "\"7-abc\"";
         assert!(none_match("\"7-abc\"", tag));
         assert!(none_match("\"1-x\", W/\"7-abc\"", tag));
-        assert!(none_match("*", tag));
+        assert!(!none_match("*", tag));
         assert!(!none_match("\"6-abc\"", tag));
     }
 

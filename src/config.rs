@@ -47,6 +47,8 @@ pub struct Config {
     /// `RATE_LIMIT_KEY`: `peer` (the TCP peer address) or `forwarded` (the client address a
     /// trusted reverse proxy puts in Forwarded / X-Forwarded-For).
     pub rate_limit_key: RateLimitKey,
+    /// `EXPORT_CONCURRENCY`: streamed downloads served at once (503 with Retry-After beyond).
+    pub export_concurrency: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,31 +68,107 @@ impl std::str::FromStr for RateLimitKey {
     }
 }
 
+impl Default for Config {
+    /// Every setting at its documented default (README.md, Configuration).
+    fn default() -> Config {
+        Config {
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            bind: DEFAULT_BIND.to_owned(),
+            pool_size: 10,
+            pool_timeout: Duration::from_secs(3),
+            workers: None,
+            public_url: None,
+            cache_max_age_secs: 60,
+            response_cache_mb: 32,
+            database_wait: Duration::from_secs(30),
+            prepare_database: true,
+            request_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
+            query_max_bytes: 4096,
+            body_max_bytes: 16_384,
+            rate_limit_rps: 50,
+            rate_limit_burst: 100,
+            rate_limit_key: RateLimitKey::Peer,
+            export_concurrency: 8,
+        }
+    }
+}
+
 impl Config {
-    /// Reads the environment. Missing variables take their defaults; malformed ones are errors.
+    /// Reads the environment. Missing variables take their defaults; malformed or out-of-range
+    /// ones are errors that name the variable.
     pub fn from_env() -> anyhow::Result<Config> {
-        Ok(Config {
-            database_url: env::var("DATABASE_URL")
-                .unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned()),
-            bind: env::var("BIND").unwrap_or_else(|_| DEFAULT_BIND.to_owned()),
-            pool_size: parse_var("DATABASE_POOL_SIZE", 10)?,
-            pool_timeout: Duration::from_secs(parse_var("DATABASE_TIMEOUT_SECS", 3)?),
+        let d = Config::default();
+        let secs = |name, default: Duration| -> anyhow::Result<Duration> {
+            Ok(Duration::from_secs(parse_var(name, default.as_secs())?))
+        };
+        let config = Config {
+            database_url: env::var("DATABASE_URL").unwrap_or(d.database_url),
+            bind: env::var("BIND").unwrap_or(d.bind),
+            pool_size: parse_var("DATABASE_POOL_SIZE", d.pool_size)?,
+            pool_timeout: secs("DATABASE_TIMEOUT_SECS", d.pool_timeout)?,
             workers: match env::var("WORKERS") {
                 Ok(_) => Some(parse_var("WORKERS", 0)?),
-                Err(_) => None,
+                Err(_) => d.workers,
             },
             public_url: env::var("PUBLIC_URL").ok().filter(|u| !u.is_empty()),
-            cache_max_age_secs: parse_var("CACHE_MAX_AGE_SECS", 60)?,
-            response_cache_mb: parse_var("RESPONSE_CACHE_MB", 32)?,
-            database_wait: Duration::from_secs(parse_var("DATABASE_WAIT_SECS", 30)?),
-            prepare_database: parse_var("PREPARE_DATABASE", true)?,
-            request_timeout: Duration::from_secs(parse_var("REQUEST_TIMEOUT_SECS", 30)?),
-            shutdown_grace: Duration::from_secs(parse_var("SHUTDOWN_GRACE_SECS", 30)?),
-            query_max_bytes: parse_var("QUERY_MAX_BYTES", 4096)?,
-            body_max_bytes: parse_var("BODY_MAX_BYTES", 16_384)?,
-            rate_limit_rps: parse_var("RATE_LIMIT_RPS", 50)?,
-            rate_limit_burst: parse_var("RATE_LIMIT_BURST", 100)?,
-            rate_limit_key: parse_var("RATE_LIMIT_KEY", RateLimitKey::Peer)?,
+            cache_max_age_secs: parse_var("CACHE_MAX_AGE_SECS", d.cache_max_age_secs)?,
+            response_cache_mb: parse_var("RESPONSE_CACHE_MB", d.response_cache_mb)?,
+            database_wait: secs("DATABASE_WAIT_SECS", d.database_wait)?,
+            prepare_database: parse_var("PREPARE_DATABASE", d.prepare_database)?,
+            request_timeout: secs("REQUEST_TIMEOUT_SECS", d.request_timeout)?,
+            shutdown_grace: secs("SHUTDOWN_GRACE_SECS", d.shutdown_grace)?,
+            query_max_bytes: parse_var("QUERY_MAX_BYTES", d.query_max_bytes)?,
+            body_max_bytes: parse_var("BODY_MAX_BYTES", d.body_max_bytes)?,
+            rate_limit_rps: parse_var("RATE_LIMIT_RPS", d.rate_limit_rps)?,
+            rate_limit_burst: parse_var("RATE_LIMIT_BURST", d.rate_limit_burst)?,
+            rate_limit_key: parse_var("RATE_LIMIT_KEY", d.rate_limit_key)?,
+            export_concurrency: parse_var("EXPORT_CONCURRENCY", d.export_concurrency)?,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Refuses settings the service cannot run with, naming the variable in one line.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let positive = [
+            ("DATABASE_POOL_SIZE", u64::from(self.pool_size)),
+            ("DATABASE_TIMEOUT_SECS", self.pool_timeout.as_secs()),
+            ("REQUEST_TIMEOUT_SECS", self.request_timeout.as_secs()),
+            ("QUERY_MAX_BYTES", self.query_max_bytes as u64),
+            ("BODY_MAX_BYTES", self.body_max_bytes),
+            ("EXPORT_CONCURRENCY", self.export_concurrency as u64),
+            ("WORKERS", self.workers.map_or(1, |w| w as u64)),
+        ];
+        for (name, value) in positive {
+            anyhow::ensure!(value > 0, "{name} must be at least 1, got 0");
+        }
+        if self.rate_limit_rps > 0 {
+            anyhow::ensure!(
+                self.rate_limit_burst > 0,
+                "RATE_LIMIT_BURST must be at least 1 while the rate limiter is on (RATE_LIMIT_RPS={})",
+                self.rate_limit_rps
+            );
+        }
+        anyhow::ensure!(
+            self.database_url.starts_with("postgres://")
+                || self.database_url.starts_with("postgresql://"),
+            "DATABASE_URL must be a postgres:// URL, got {}",
+            crate::db::redact(&self.database_url)
+        );
+        if let Some(url) = &self.public_url {
+            anyhow::ensure!(
+                url.starts_with("http://") || url.starts_with("https://"),
+                "PUBLIC_URL must start with http:// or https://, got {url:?}"
+            );
+        }
+        Ok(())
+    }
+
+    /// HTTP worker threads: `WORKERS`, or one per core.
+    pub fn workers(&self) -> usize {
+        self.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         })
     }
 
@@ -99,22 +177,9 @@ impl Config {
     pub fn for_database(database_url: &str) -> Config {
         Config {
             database_url: database_url.to_owned(),
-            bind: DEFAULT_BIND.to_owned(),
-            pool_size: 10,
-            pool_timeout: Duration::from_secs(3),
-            workers: None,
-            public_url: None,
-            cache_max_age_secs: 60,
-            response_cache_mb: 32,
             database_wait: Duration::ZERO,
-            prepare_database: true,
-            request_timeout: Duration::from_secs(30),
-            shutdown_grace: Duration::from_secs(30),
-            query_max_bytes: 4096,
-            body_max_bytes: 16_384,
             rate_limit_rps: 0,
-            rate_limit_burst: 100,
-            rate_limit_key: RateLimitKey::Peer,
+            ..Config::default()
         }
     }
 }
@@ -129,5 +194,75 @@ where
             .parse()
             .map_err(|e| anyhow::anyhow!("{name}={raw:?} is not valid: {e}")),
         Err(_) => Ok(default),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_sizes_and_timeouts_are_refused_by_name() {
+        let base = Config::for_database("postgres:///x");
+        assert!(base.validate().is_ok());
+        let cases: [(&str, Config); 5] = [
+            (
+                "WORKERS",
+                Config {
+                    workers: Some(0),
+                    ..base.clone()
+                },
+            ),
+            (
+                "DATABASE_POOL_SIZE",
+                Config {
+                    pool_size: 0,
+                    ..base.clone()
+                },
+            ),
+            (
+                "DATABASE_TIMEOUT_SECS",
+                Config {
+                    pool_timeout: Duration::ZERO,
+                    ..base.clone()
+                },
+            ),
+            (
+                "REQUEST_TIMEOUT_SECS",
+                Config {
+                    request_timeout: Duration::ZERO,
+                    ..base.clone()
+                },
+            ),
+            (
+                "EXPORT_CONCURRENCY",
+                Config {
+                    export_concurrency: 0,
+                    ..base.clone()
+                },
+            ),
+        ];
+        for (name, config) in cases {
+            let message = config.validate().unwrap_err().to_string();
+            assert!(message.contains(name), "{message}");
+            assert_eq!(message.lines().count(), 1);
+        }
+    }
+
+    #[test]
+    fn urls_must_be_urls() {
+        let base = Config::for_database("postgres:///x");
+        assert!(Config {
+            database_url: "township".into(),
+            ..base.clone()
+        }
+        .validate()
+        .is_err());
+        assert!(Config {
+            public_url: Some("example.org".into()),
+            ..base
+        }
+        .validate()
+        .is_err());
     }
 }

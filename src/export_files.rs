@@ -15,19 +15,19 @@ use crate::domain::Lang;
 use crate::exports;
 use crate::formats::{datapackage, jsonstat, Format};
 use crate::views::ObservationView;
-use diesel::PgConnection;
+use diesel_async::AsyncPgConnection;
 
 /// Writes the files of `format` into `dir` and returns their names.
-pub fn write(
-    conn: &mut PgConnection,
+pub async fn write(
+    conn: &mut AsyncPgConnection,
     format: Format,
     dir: &Path,
     base_url: &str,
     bom: bool,
 ) -> anyhow::Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let sources = db::sources::all(conn)?;
-    let total = db::observations::count(conn, &ObservationFilter::default())?;
+    let sources = db::sources::all(conn).await?;
+    let total = db::observations::count(conn, &ObservationFilter::default()).await?;
     let citer = Citer::new(base_url, sources.clone());
     let mut written = Vec::new();
     match format {
@@ -47,27 +47,34 @@ pub fn write(
                 Lang::Zh,
                 citer,
             );
-            write_file(dir, name, total as u64, |out, bar| {
-                export.write_all(conn, out, |rows| bar.set_position(rows))
-            })?;
+            write_file(dir, name, total as u64, async |out, bar| {
+                export
+                    .write_all(conn, out, |rows| bar.set_position(rows))
+                    .await
+            })
+            .await?;
             written.push(name.to_owned());
             if format == Format::Csv {
                 let mut places = exports::places(PlaceFilter::default(), None, None, bom);
-                write_file(dir, "places.csv", 0, |out, _| {
-                    places.write_all(conn, out, |_| {})
-                })?;
+                write_file(dir, "places.csv", 0, async |out, _| {
+                    places.write_all(conn, out, |_| {}).await
+                })
+                .await?;
                 let mut indicators = exports::indicators(None, None, None, bom);
-                write_file(dir, "indicators.csv", 0, |out, _| {
-                    indicators.write_all(conn, out, |_| {})
-                })?;
+                write_file(dir, "indicators.csv", 0, async |out, _| {
+                    indicators.write_all(conn, out, |_| {}).await
+                })
+                .await?;
                 let mut source_rows = exports::sources(None, None, bom);
-                write_file(dir, "sources.csv", 0, |out, _| {
-                    source_rows.write_all(conn, out, |_| {})
-                })?;
-                write_file(dir, "datapackage.json", 0, |out, _| {
+                write_file(dir, "sources.csv", 0, async |out, _| {
+                    source_rows.write_all(conn, out, |_| {}).await
+                })
+                .await?;
+                write_file(dir, "datapackage.json", 0, async |out, _| {
                     serde_json::to_writer_pretty(&mut *out, &datapackage::descriptor(&sources))?;
                     Ok(())
-                })?;
+                })
+                .await?;
                 written.extend(
                     [
                         "places.csv",
@@ -81,31 +88,33 @@ pub fn write(
         }
         Format::JsonStat | Format::Json => {
             let rows =
-                db::observations::page(conn, &ObservationFilter::default(), Sort::Id, None, total)?;
+                db::observations::page(conn, &ObservationFilter::default(), Sort::Id, None, total)
+                    .await?;
             let views: Vec<ObservationView> = rows
                 .into_iter()
                 .map(|row| ObservationView::new(row, Lang::Zh, &citer))
                 .collect();
             let titles: Vec<String> = sources.iter().map(|s| s.title_zh.clone()).collect();
-            let updated = db::data_updated_at(conn)?;
-            write_file(dir, "observations.jsonstat.json", 0, |out, _| {
+            let updated = db::data_updated_at(conn).await?;
+            write_file(dir, "observations.jsonstat.json", 0, async |out, _| {
                 serde_json::to_writer(
                     &mut *out,
                     &jsonstat::dataset(&views, false, updated, &titles),
                 )?;
                 Ok(())
-            })?;
+            })
+            .await?;
             written.push("observations.jsonstat.json".to_owned());
         }
     }
     Ok(written)
 }
 
-fn write_file(
+async fn write_file(
     dir: &Path,
     name: &str,
     rows: u64,
-    body: impl FnOnce(&mut BufWriter<File>, &ProgressBar) -> anyhow::Result<()>,
+    body: impl AsyncFnOnce(&mut BufWriter<File>, &ProgressBar) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let path = dir.join(name);
     let bar = if rows > 0 {
@@ -123,7 +132,7 @@ fn write_file(
     let mut out = BufWriter::new(
         File::create(&path).with_context(|| format!("creating {}", path.display()))?,
     );
-    body(&mut out, &bar)?;
+    body(&mut out, &bar).await?;
     out.flush()?;
     bar.finish();
     Ok(())

@@ -9,13 +9,20 @@ use crate::error::ApiError;
 use crate::formats::csv::{self, CsvBatch};
 use crate::formats::{sdmx, Format};
 use crate::views::ObservationView;
-use diesel::PgConnection;
+use diesel_async::AsyncPgConnection;
+use futures_util::future::LocalBoxFuture;
 
 /// Rows fetched from PostgreSQL per batch when no `limit` is given.
 pub const BATCH_ROWS: i64 = 5_000;
 
-type Fetch<R, K> =
-    Box<dyn FnMut(&mut PgConnection, Option<&K>, i64) -> Result<Vec<R>, ApiError> + Send>;
+/// Reads up to `size` rows after a key, on the connection it is lent.
+type Fetch<R, K> = Box<
+    dyn for<'a> FnMut(
+        &'a mut AsyncPgConnection,
+        Option<&'a K>,
+        i64,
+    ) -> LocalBoxFuture<'a, Result<Vec<R>, ApiError>>,
+>;
 
 /// A CSV export that pages through a keyset-ordered query.
 pub struct CsvExport<R, K> {
@@ -26,8 +33,8 @@ pub struct CsvExport<R, K> {
     after: Option<K>,
     limit: Option<i64>,
     fetch: Fetch<R, K>,
-    key: Box<dyn Fn(&R) -> K + Send>,
-    record: Box<dyn Fn(R) -> Vec<String> + Send>,
+    key: Box<dyn Fn(&R) -> K>,
+    record: Box<dyn Fn(R) -> Vec<String>>,
     rows: u64,
 }
 
@@ -39,8 +46,8 @@ impl<R, K> CsvExport<R, K> {
         after: Option<K>,
         limit: Option<i64>,
         fetch: Fetch<R, K>,
-        key: impl Fn(&R) -> K + Send + 'static,
-        record: impl Fn(R) -> Vec<String> + Send + 'static,
+        key: impl Fn(&R) -> K + 'static,
+        record: impl Fn(R) -> Vec<String> + 'static,
     ) -> Self {
         CsvExport {
             columns,
@@ -58,7 +65,10 @@ impl<R, K> CsvExport<R, K> {
 
     /// The next chunk of CSV (the first one starts with the BOM, if asked, and the header), or
     /// `None` when everything has been written. With a `limit`, one page is written.
-    pub fn next_chunk(&mut self, conn: &mut PgConnection) -> Result<Option<Vec<u8>>, ApiError> {
+    pub async fn next_chunk(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+    ) -> Result<Option<Vec<u8>>, ApiError> {
         if self.done {
             return Ok(None);
         }
@@ -69,7 +79,7 @@ impl<R, K> CsvExport<R, K> {
             CsvBatch::first(self.columns, self.bom)?
         };
         let size = self.limit.unwrap_or(BATCH_ROWS);
-        let rows = (self.fetch)(conn, self.after.as_ref(), size)?;
+        let rows = (self.fetch)(conn, self.after.as_ref(), size).await?;
         if self.limit.is_some() || (rows.len() as i64) < size {
             self.done = true;
         }
@@ -89,13 +99,13 @@ impl<R, K> CsvExport<R, K> {
     }
 
     /// Writes the whole export to `out`, calling `progress` with the rows written after each batch.
-    pub fn write_all(
+    pub async fn write_all(
         &mut self,
-        conn: &mut PgConnection,
+        conn: &mut AsyncPgConnection,
         out: &mut impl std::io::Write,
         progress: impl Fn(u64),
     ) -> anyhow::Result<()> {
-        while let Some(chunk) = self.next_chunk(conn)? {
+        while let Some(chunk) = self.next_chunk(conn).await? {
             out.write_all(&chunk)?;
             progress(self.rows);
         }
@@ -127,9 +137,10 @@ pub fn observations(
         after,
         limit,
         Box::new(move |conn, after, size| {
-            Ok(crate::db::observations::page(
-                conn, &filter, sort, after, size,
-            )?)
+            let filter = filter.clone();
+            Box::pin(async move {
+                Ok(crate::db::observations::page(conn, &filter, sort, after, size).await?)
+            })
         }),
         move |row| After::of(sort, row),
         move |row| {
@@ -156,12 +167,10 @@ pub fn places(
         after,
         limit,
         Box::new(move |conn, after, size| {
-            Ok(crate::db::places::page(
-                conn,
-                &filter,
-                after.map(String::as_str),
-                size,
-            )?)
+            let filter = filter.clone();
+            Box::pin(async move {
+                Ok(crate::db::places::page(conn, &filter, after.map(String::as_str), size).await?)
+            })
         }),
         |p| p.code.clone(),
         |p| csv::place_record(&p).to_vec(),
@@ -181,12 +190,16 @@ pub fn indicators(
         after,
         limit,
         Box::new(move |conn, after, size| {
-            Ok(crate::db::indicators::page(
-                conn,
-                category.as_deref(),
-                after.map(String::as_str),
-                size,
-            )?)
+            let category = category.clone();
+            Box::pin(async move {
+                Ok(crate::db::indicators::page(
+                    conn,
+                    category.as_deref(),
+                    after.map(String::as_str),
+                    size,
+                )
+                .await?)
+            })
         }),
         |i| i.code.clone(),
         |i| csv::indicator_record(&i).to_vec(),
@@ -205,11 +218,9 @@ pub fn sources(
         after,
         limit,
         Box::new(move |conn, after, size| {
-            Ok(crate::db::sources::page(
-                conn,
-                after.map(String::as_str),
-                size,
-            )?)
+            Box::pin(async move {
+                Ok(crate::db::sources::page(conn, after.map(String::as_str), size).await?)
+            })
         }),
         |s| s.id.clone(),
         |s| csv::source_record(&s).to_vec(),

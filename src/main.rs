@@ -87,10 +87,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let base_url = base_url
                 .or(config.public_url.clone())
                 .unwrap_or_else(|| format!("http://{}", config.bind));
-            let mut conn = db::connect(&config.database_url)?;
-            for name in export_files::write(&mut conn, format, &out, &base_url, bom)? {
-                println!("{}", out.join(name).display());
-            }
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let mut conn = db::connect_async(&config.database_url).await?;
+                for name in export_files::write(&mut conn, format, &out, &base_url, bom).await? {
+                    println!("{}", out.join(name).display());
+                }
+                anyhow::Ok(())
+            })?;
         }
         Command::Synth {
             townships,

@@ -91,6 +91,45 @@ pub fn next_url(req: &HttpRequest, cursor: &str) -> String {
     )
 }
 
+/// One page of rows fetched with `limit + 1`: the page, and the cursor of the next page (made
+/// from the last row's key) when there is one.
+pub fn next_page<R, K: Serialize>(
+    rows: Vec<R>,
+    limit: i64,
+    key: impl Fn(&R) -> K,
+) -> (Vec<R>, Option<String>) {
+    let (rows, more) = split_page(rows, limit);
+    let next = more
+        .then(|| rows.last().map(|row| encode_cursor(&key(row))))
+        .flatten();
+    (rows, next)
+}
+
+/// The `Link` header value pointing at the next page.
+pub fn next_link(req: &HttpRequest, cursor: &str) -> String {
+    format!("<{}>; rel=\"next\"", next_url(req, cursor))
+}
+
+/// The JSON answer of every list endpoint: one page of rows fetched with `limit + 1`, each row
+/// turned into its view, the next cursor made from the last row's key.
+pub fn page_response<R, V: ToSchema + Serialize, K: Serialize>(
+    req: &HttpRequest,
+    rows: Vec<R>,
+    total: i64,
+    limit: i64,
+    key: impl Fn(&R) -> K,
+    view: impl FnMut(R) -> V,
+) -> actix_web::HttpResponse {
+    let (rows, next) = next_page(rows, limit, key);
+    list_response(
+        req,
+        rows.into_iter().map(view).collect(),
+        total,
+        limit,
+        next,
+    )
+}
+
 /// Builds a list response with its `Link: <…>; rel="next"` header when there is a next page.
 pub fn list_response<T: ToSchema + Serialize>(
     req: &HttpRequest,
@@ -101,10 +140,7 @@ pub fn list_response<T: ToSchema + Serialize>(
 ) -> actix_web::HttpResponse {
     let mut response = actix_web::HttpResponse::Ok();
     if let Some(cursor) = &next_cursor {
-        response.insert_header((
-            actix_web::http::header::LINK,
-            format!("<{}>; rel=\"next\"", next_url(req, cursor)),
-        ));
+        response.insert_header((actix_web::http::header::LINK, next_link(req, cursor)));
     }
     response.json(ListResponse {
         data,

@@ -58,6 +58,9 @@ pub fn prepare_database(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How much longer than the request timeout PostgreSQL lets a statement run.
+const STATEMENT_TIMEOUT_MARGIN: Duration = Duration::from_secs(5);
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -110,13 +113,21 @@ async fn shutdown_signal() {
 
 fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
     let registry = prometheus::Registry::new();
-    let pool = db::pool(
-        &config.database_url,
-        config.pool_size,
-        config.pool_timeout,
-        config.request_timeout,
-    );
-    let database = web::Data::new(Database::new(pool, &registry)?);
+    let workers = config.workers();
+    let databases = Database::per_worker(
+        &db::PoolSettings {
+            database_url: config.database_url.clone(),
+            size: config.pool_size as usize,
+            pools: workers,
+            wait: config.pool_timeout,
+            // The service cancels the query of a request that ends; this only bounds a query
+            // whose cancellation never arrived.
+            statement_timeout: config.request_timeout + STATEMENT_TIMEOUT_MARGIN,
+            exports: config.export_concurrency,
+        },
+        &registry,
+    )?;
+    let next_database = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let response_cache = web::Data::new(ResponseCache::new(
         config.response_cache_mb << 20,
         &registry,
@@ -154,9 +165,15 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
         .finish()
         .ok_or_else(|| anyhow::anyhow!("RATE_LIMIT_RPS and RATE_LIMIT_BURST must be positive"))?;
 
-    let mut server = HttpServer::new(move || {
+    let server = HttpServer::new(move || {
+        // Each worker takes its own pool: its connections are opened, and driven, by the
+        // worker's runtime.
+        let turn = next_database.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let database = databases[turn % databases.len()].clone();
+        let warm = database.clone();
+        actix_web::rt::spawn(async move { warm.warm_up().await });
         let app = App::new()
-            .app_data(database.clone())
+            .app_data(web::Data::new(database))
             .app_data(watch.clone())
             .app_data(known.clone())
             .app_data(public_url.clone())
@@ -199,10 +216,7 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
     .shutdown_signal(shutdown_signal())
     .shutdown_timeout(config.shutdown_grace.as_secs())
     .listen(listener)?;
-    if let Some(workers) = config.workers {
-        server = server.workers(workers);
-    }
-    Ok(server.run())
+    Ok(server.workers(workers).run())
 }
 
 /// Any origin may read (GET, HEAD); preflights are cached for a day.

@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Integer, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 #[derive(Debug, Clone, QueryableByName)]
 pub struct CategoryCoverage {
@@ -21,7 +22,7 @@ pub struct CategoryCoverage {
 }
 
 /// Coverage of the published (not retracted) observations, by indicator category.
-pub fn coverage(conn: &mut PgConnection) -> QueryResult<Vec<CategoryCoverage>> {
+pub async fn coverage(conn: &mut AsyncPgConnection) -> QueryResult<Vec<CategoryCoverage>> {
     diesel::sql_query(
         "SELECT i.category,
                 count(*) AS observations,
@@ -36,4 +37,5 @@ pub fn coverage(conn: &mut PgConnection) -> QueryResult<Vec<CategoryCoverage>> {
          ORDER BY i.category",
     )
     .load(conn)
+    .await
 }

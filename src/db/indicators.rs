@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::schema::indicators;
 use crate::domain::ValueType;
@@ -28,13 +29,13 @@ fn filtered(category: Option<&str>) -> indicators::BoxedQuery<'_, diesel::pg::Pg
 }
 
 /// How many indicators there are (of one category, if given).
-pub fn count(conn: &mut PgConnection, category: Option<&str>) -> QueryResult<i64> {
-    filtered(category).count().get_result(conn)
+pub async fn count(conn: &mut AsyncPgConnection, category: Option<&str>) -> QueryResult<i64> {
+    filtered(category).count().get_result(conn).await
 }
 
 /// Up to `limit` indicators (of one category, if given) in code order after `after`.
-pub fn page(
-    conn: &mut PgConnection,
+pub async fn page(
+    conn: &mut AsyncPgConnection,
     category: Option<&str>,
     after: Option<&str>,
     limit: i64,
@@ -46,24 +47,26 @@ pub fn page(
     if let Some(after) = after {
         query = query.filter(indicators::code.gt(after.to_owned()));
     }
-    query.load(conn)
+    query.load(conn).await
 }
 
-pub fn find(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Indicator>> {
+pub async fn find(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<Indicator>> {
     indicators::table
         .find(code)
         .select(Indicator::as_select())
         .first(conn)
+        .await
         .optional()
 }
 
 /// Every category in use, sorted.
-pub fn categories(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+pub async fn categories(conn: &mut AsyncPgConnection) -> QueryResult<Vec<String>> {
     indicators::table
         .select(indicators::category)
         .distinct()
         .order(indicators::category)
         .load(conn)
+        .await
 }
 
 /// Inserts or updates indicators by code; identical rows are left untouched.
@@ -81,7 +84,7 @@ pub fn upsert(conn: &mut PgConnection, rows: &[Indicator]) -> QueryResult<usize>
             indicators::unit.eq(excluded(indicators::unit)),
             indicators::value_type.eq(excluded(indicators::value_type)),
         ));
-    diesel::query_dsl::methods::FilterDsl::filter(
+    let statement = diesel::query_dsl::methods::FilterDsl::filter(
         statement,
         indicators::name_zh
             .ne(excluded(indicators::name_zh))
@@ -91,6 +94,6 @@ pub fn upsert(conn: &mut PgConnection, rows: &[Indicator]) -> QueryResult<usize>
             .or(indicators::category.ne(excluded(indicators::category)))
             .or(indicators::unit.ne(excluded(indicators::unit)))
             .or(indicators::value_type.ne(excluded(indicators::value_type))),
-    )
-    .execute(conn)
+    );
+    diesel::RunQueryDsl::execute(statement, conn)
 }

@@ -1,21 +1,30 @@
 //! Answers that only change with the data version, remembered per process: the totals of
 //! large listings (counting millions of rows on every page would be the slowest part of
-//! paging) and the list of sources (read by every citation). Keyed by data version, so a change
-//! to the data is never answered from memory.
+//! paging), the list of sources (read by every citation) and the known codes (which filters are
+//! checked against). Keyed by data version, so a change to the data is never answered from
+//! memory.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use super::observations::ObservationFilter;
 use super::sources::SourceMeta;
 
 /// Totals remembered at most; past it the memory starts over.
 const MAX_TOTALS: usize = 10_000;
 
+/// What a remembered total counts: the observations matching `filter` under data `version`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TotalKey {
+    pub version: i64,
+    pub filter: ObservationFilter,
+}
+
 #[derive(Default)]
 pub struct Memo {
-    totals: Mutex<HashMap<(i64, String), i64>>,
-    sources: Mutex<Option<(i64, Arc<Vec<SourceMeta>>)>>,
-    codes: Mutex<Option<(i64, Arc<KnownCodes>)>>,
+    totals: Mutex<HashMap<TotalKey, i64>>,
+    sources: tokio::sync::Mutex<Option<(i64, Arc<Vec<SourceMeta>>)>>,
+    codes: tokio::sync::Mutex<Option<(i64, Arc<KnownCodes>)>>,
 }
 
 /// Every place code and indicator code, to check a filter's codes without a query.
@@ -28,66 +37,56 @@ pub struct KnownCodes {
 }
 
 impl Memo {
-    /// The total for `key` under data version `version`, computed by `count` when not known.
-    pub fn total<E>(
-        &self,
-        version: i64,
-        key: String,
-        count: impl FnOnce() -> Result<i64, E>,
-    ) -> Result<i64, E> {
-        let key = (version, key);
-        if let Some(total) = self.totals.lock().ok().and_then(|m| m.get(&key).copied()) {
-            return Ok(total);
-        }
-        let total = count()?;
+    /// The total remembered for `key`, if any.
+    pub fn total(&self, key: &TotalKey) -> Option<i64> {
+        self.totals.lock().ok().and_then(|m| m.get(key).copied())
+    }
+
+    /// Remembers the total for `key`.
+    pub fn keep_total(&self, key: TotalKey, total: i64) {
         if let Ok(mut totals) = self.totals.lock() {
             if totals.len() >= MAX_TOTALS {
                 totals.clear();
             }
             totals.insert(key, total);
         }
-        Ok(total)
     }
 
     /// Every source under data version `version`, read by `load` when not known.
-    pub fn sources<E>(
+    pub async fn sources<E>(
         &self,
         version: i64,
-        load: impl FnOnce() -> Result<Vec<SourceMeta>, E>,
+        load: impl AsyncFnOnce() -> Result<Vec<SourceMeta>, E>,
     ) -> Result<Arc<Vec<SourceMeta>>, E> {
-        latest(&self.sources, version, load)
+        latest(&self.sources, version, load).await
     }
-}
 
-impl Memo {
     /// Every place and indicator code under data version `version`, read by `load` when not
     /// known (about 45,000 short strings).
-    pub fn codes<E>(
+    pub async fn codes<E>(
         &self,
         version: i64,
-        load: impl FnOnce() -> Result<KnownCodes, E>,
+        load: impl AsyncFnOnce() -> Result<KnownCodes, E>,
     ) -> Result<Arc<KnownCodes>, E> {
-        latest(&self.codes, version, load)
+        latest(&self.codes, version, load).await
     }
 }
 
 /// The value remembered in `slot` for `version`, loaded by `load` when it holds another version.
 /// The load runs under the lock, so requests that arrive together after a change wait for one
 /// load instead of each making their own.
-fn latest<T, E>(
-    slot: &Mutex<Option<(i64, Arc<T>)>>,
+async fn latest<T, E>(
+    slot: &tokio::sync::Mutex<Option<(i64, Arc<T>)>>,
     version: i64,
-    load: impl FnOnce() -> Result<T, E>,
+    load: impl AsyncFnOnce() -> Result<T, E>,
 ) -> Result<Arc<T>, E> {
-    let Ok(mut slot) = slot.lock() else {
-        return load().map(Arc::new); // a panic while loading poisoned it: load without memory
-    };
+    let mut slot = slot.lock().await;
     if let Some((v, value)) = &*slot {
         if *v == version {
             return Ok(value.clone());
         }
     }
-    let value = Arc::new(load()?);
+    let value = Arc::new(load().await?);
     *slot = Some((version, value.clone()));
     Ok(value)
 }
@@ -97,10 +96,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_new_version_is_never_answered_from_memory() {
+    fn a_total_is_remembered_for_its_version_and_filter_only() {
         let memo = Memo::default();
-        assert_eq!(memo.total(1, "all".into(), || Ok::<_, ()>(10)), Ok(10));
-        assert_eq!(memo.total(1, "all".into(), || Ok::<_, ()>(99)), Ok(10));
-        assert_eq!(memo.total(2, "all".into(), || Ok::<_, ()>(11)), Ok(11));
+        let key = |version| TotalKey {
+            version,
+            filter: ObservationFilter::default(),
+        };
+        memo.keep_total(key(1), 10);
+        assert_eq!(memo.total(&key(1)), Some(10));
+        assert_eq!(memo.total(&key(2)), None);
+        let other = TotalKey {
+            version: 1,
+            filter: ObservationFilter {
+                kind: Some(crate::domain::Kind::Target),
+                ..Default::default()
+            },
+        };
+        assert_eq!(memo.total(&other), None);
+    }
+
+    #[tokio::test]
+    async fn a_new_version_is_never_answered_from_memory() {
+        let memo = Memo::default();
+        let load = |n: usize| {
+            async move || {
+                Ok::<_, ()>(KnownCodes {
+                    places: (0..n).map(|i| i.to_string()).collect(),
+                    ..Default::default()
+                })
+            }
+        };
+        assert_eq!(memo.codes(1, load(1)).await.unwrap().places.len(), 1);
+        assert_eq!(memo.codes(1, load(2)).await.unwrap().places.len(), 1);
+        assert_eq!(memo.codes(2, load(3)).await.unwrap().places.len(), 3);
     }
 }

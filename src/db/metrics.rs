@@ -1,4 +1,4 @@
-//! Prometheus gauges of the connection pool, read from the pool at each scrape.
+//! Prometheus gauges of the connection pools (all workers' together), read at each scrape.
 
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
@@ -7,16 +7,16 @@ use prometheus::IntGauge;
 use super::PgPool;
 
 pub struct PoolCollector {
-    pool: PgPool,
+    pools: Vec<PgPool>,
     size: IntGauge,
     idle: IntGauge,
     max: IntGauge,
 }
 
 impl PoolCollector {
-    pub fn new(pool: PgPool) -> prometheus::Result<PoolCollector> {
+    pub fn new(pools: Vec<PgPool>) -> prometheus::Result<PoolCollector> {
         Ok(PoolCollector {
-            pool,
+            pools,
             size: IntGauge::new(
                 "township_stats_db_pool_connections",
                 "Open database connections",
@@ -42,10 +42,15 @@ impl Collector for PoolCollector {
     }
 
     fn collect(&self) -> Vec<MetricFamily> {
-        let state = self.pool.state();
-        self.size.set(i64::from(state.connections));
-        self.idle.set(i64::from(state.idle_connections));
-        self.max.set(i64::from(self.pool.max_size()));
+        let (mut size, mut idle, mut max) = (0, 0, 0);
+        for status in self.pools.iter().map(|p| p.status()) {
+            size += status.size as i64;
+            idle += status.available as i64;
+            max += status.max_size as i64;
+        }
+        self.size.set(size);
+        self.idle.set(idle);
+        self.max.set(max);
         [&self.size, &self.idle, &self.max]
             .into_iter()
             .flat_map(|g| g.collect())

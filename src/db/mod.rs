@@ -1,5 +1,6 @@
-//! PostgreSQL access: the connection pool, migrations, and one module of queries per table.
-//! Diesel is synchronous, so request handlers reach it only through [`run`], on the blocking pool.
+//! PostgreSQL access: the connection pools, migrations, and one module of queries per table.
+//! Request handlers reach PostgreSQL asynchronously (diesel-async), through [`Database::run`];
+//! loads, migrations and the data version listener use synchronous diesel connections.
 
 pub mod catalog;
 pub mod indicators;
@@ -15,95 +16,224 @@ pub mod schema;
 pub mod sources;
 pub mod watch;
 
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
 use anyhow::Context;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::ApiError;
 
-pub use pool::{build as pool, PgPool};
+pub use pool::{connect as connect_async_with, parse_url, PgPool};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-/// The connection pool and its metrics, shared by every request of the service.
+/// How the pools of a process are sized and bounded.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub database_url: String,
+    /// Connections of all pools together (`DATABASE_POOL_SIZE`), shared out among the workers.
+    pub size: usize,
+    /// How many pools (one per HTTP worker).
+    pub pools: usize,
+    /// How long a request waits for a connection before a 503.
+    pub wait: Duration,
+    /// The server-side `statement_timeout`, a backstop behind the request timeout.
+    pub statement_timeout: Duration,
+    /// Concurrent streamed exports at most (`EXPORT_CONCURRENCY`).
+    pub exports: usize,
+}
+
+/// What every worker's [`Database`] shares: metrics, the memo, the export permits.
+struct Shared {
+    waiting: prometheus::IntGauge,
+    errors: prometheus::IntCounterVec,
+    memo: Arc<memo::Memo>,
+    exports: Arc<tokio::sync::Semaphore>,
+    wait: Duration,
+}
+
+/// One worker's connection pool and what all workers share. Cloned into each request.
 #[derive(Clone)]
 pub struct Database {
     pool: PgPool,
-    waiting: prometheus::IntGauge,
-    errors: prometheus::IntCounterVec,
-    memo: std::sync::Arc<memo::Memo>,
+    shared: Arc<Shared>,
 }
 
 impl Database {
-    /// Wraps the pool and registers its metrics (size, idle, waiting, errors) in `registry`.
-    pub fn new(pool: PgPool, registry: &prometheus::Registry) -> anyhow::Result<Database> {
+    /// One `Database` per worker, each with its own pool (`settings.size` shared out, at least
+    /// one connection each), registering their metrics in `registry`.
+    pub fn per_worker(
+        settings: &PoolSettings,
+        registry: &prometheus::Registry,
+    ) -> anyhow::Result<Vec<Database>> {
         let waiting = prometheus::IntGauge::new(
             "township_stats_db_pool_waiting",
-            "Requests waiting for a database connection",
+            "Requests and streams waiting for a database connection",
         )?;
         let errors = prometheus::IntCounterVec::new(
             prometheus::Opts::new(
                 "township_stats_db_errors_total",
-                "Database errors seen by requests, by kind (unavailable, query)",
+                "Database errors seen by requests, by kind (unavailable, query, abandoned)",
             ),
             &["kind"],
         )?;
         registry.register(Box::new(waiting.clone()))?;
         registry.register(Box::new(errors.clone()))?;
-        registry.register(Box::new(metrics::PoolCollector::new(pool.clone())?))?;
-        Ok(Database {
-            pool,
+        let shared = Arc::new(Shared {
             waiting,
             errors,
             memo: Default::default(),
-        })
-    }
-
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
+            exports: Arc::new(tokio::sync::Semaphore::new(settings.exports)),
+            wait: settings.wait,
+        });
+        let losses = Arc::new(AtomicU64::new(0));
+        let pools = settings.pools.max(1);
+        let per_pool = settings.size.div_ceil(pools).max(1);
+        let databases = (0..pools)
+            .map(|_| {
+                Ok(Database {
+                    pool: pool::build(
+                        &settings.database_url,
+                        per_pool,
+                        settings.statement_timeout,
+                        losses.clone(),
+                    )?,
+                    shared: shared.clone(),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        registry.register(Box::new(metrics::PoolCollector::new(
+            databases.iter().map(|d| d.pool.clone()).collect(),
+        )?))?;
+        Ok(databases)
     }
 
     /// What this process remembers per data version.
-    pub fn memo(&self) -> std::sync::Arc<memo::Memo> {
-        self.memo.clone()
+    pub fn memo(&self) -> Arc<memo::Memo> {
+        self.shared.memo.clone()
+    }
+
+    /// Opens every connection of this pool, so that the first requests do not wait while
+    /// PostgreSQL starts backends for them. Call it on the worker that will use the pool.
+    pub async fn warm_up(&self) {
+        let mut held = Vec::new();
+        for _ in 0..self.pool.status().max_size {
+            match self.pool.get().await {
+                Ok(conn) => held.push(conn),
+                Err(e) => {
+                    log::debug!("opening pooled connections: {e}");
+                    break;
+                }
+            }
+        }
+    }
+
+    /// A permit to stream one export, or a 503 when `EXPORT_CONCURRENCY` streams are running.
+    pub fn export_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        self.shared
+            .exports
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| {
+                ApiError::limit(
+                    actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "Too many downloads",
+                    "as many downloads as the service streams at once are running; try again \
+                 shortly"
+                        .to_owned(),
+                    Some(10),
+                )
+            })
+    }
+
+    /// Runs `f` with a pooled connection. The connection goes back to the pool when `f` ends;
+    /// if the request is abandoned first (the client left, the request timed out), the query
+    /// still running is cancelled on the server and the connection is closed.
+    pub async fn run<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let shared = &self.shared;
+        shared.waiting.inc();
+        let checkout = tokio::time::timeout(shared.wait, self.pool.get()).await;
+        shared.waiting.dec();
+        let conn = match checkout {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) => {
+                shared.errors.with_label_values(&["unavailable"]).inc();
+                return Err(ApiError::unavailable(anyhow::anyhow!(
+                    "no database connection: {e}"
+                )));
+            }
+            Err(_) => {
+                shared.errors.with_label_values(&["unavailable"]).inc();
+                return Err(ApiError::unavailable(anyhow::anyhow!(
+                    "no database connection free within {:?}",
+                    shared.wait
+                )));
+            }
+        };
+        let mut guard = Abandoned {
+            conn,
+            finished: false,
+            errors: shared.errors.clone(),
+        };
+        let result = f(&mut guard.conn).await;
+        guard.finished = true;
+        match &result {
+            Err(ApiError::Unavailable(_)) => {
+                guard.conn.mark_lost();
+                shared.errors.with_label_values(&["unavailable"]).inc();
+            }
+            Err(ApiError::Internal(_)) => shared.errors.with_label_values(&["query"]).inc(),
+            _ => {}
+        }
+        result
     }
 }
 
-/// Runs a database closure on the blocking thread pool with a pooled connection.
-pub async fn run<T, F>(db: &Database, f: F) -> Result<T, ApiError>
-where
-    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
-    T: Send + 'static,
-{
-    let pool = db.pool.clone();
-    let waiting = db.waiting.clone();
-    let result = actix_web::web::block(move || {
-        waiting.inc();
-        let conn = pool.get();
-        waiting.dec();
-        let mut conn = conn.map_err(ApiError::unavailable)?;
-        let result = f(&mut conn);
-        if let Err(e) = &result {
-            conn.note_error(e);
+/// A connection lent to a request; dropped unfinished, it cancels the query and is discarded.
+struct Abandoned {
+    conn: pool::Pooled,
+    finished: bool,
+    errors: prometheus::IntCounterVec,
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.errors.with_label_values(&["abandoned"]).inc();
+            self.conn.cancel_in_background();
+            self.conn.discard();
         }
-        result
-    })
-    .await
-    .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?;
-    match &result {
-        Err(ApiError::Unavailable(_)) => db.errors.with_label_values(&["unavailable"]).inc(),
-        Err(ApiError::Internal(_)) => db.errors.with_label_values(&["query"]).inc(),
-        _ => {}
     }
-    result
+}
+
+/// Opens one asynchronous connection to `database_url` (for commands and tests).
+pub async fn connect_async(database_url: &str) -> anyhow::Result<AsyncPgConnection> {
+    let config = parse_url(database_url)?;
+    let (conn, _, _) = pool::connect(&config).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot connect to PostgreSQL at {}: {}. Start PostgreSQL or set DATABASE_URL.",
+            redact(database_url),
+            one_line(&e.to_string())
+        )
+    })?;
+    Ok(conn)
 }
 
 /// Every place code and indicator code.
-pub fn known_codes(conn: &mut PgConnection) -> QueryResult<memo::KnownCodes> {
+pub async fn known_codes(conn: &mut AsyncPgConnection) -> QueryResult<memo::KnownCodes> {
     let indicators: Vec<(String, String)> = schema::indicators::table
         .select((schema::indicators::code, schema::indicators::category))
-        .load(conn)?;
+        .load(conn)
+        .await?;
     let mut categories: std::collections::HashMap<String, Vec<String>> = Default::default();
     for (code, category) in &indicators {
         categories
@@ -114,7 +244,8 @@ pub fn known_codes(conn: &mut PgConnection) -> QueryResult<memo::KnownCodes> {
     Ok(memo::KnownCodes {
         places: schema::places::table
             .select(schema::places::code)
-            .load::<String>(conn)?
+            .load::<String>(conn)
+            .await?
             .into_iter()
             .collect(),
         indicators: indicators.into_iter().map(|(code, _)| code).collect(),
@@ -123,10 +254,10 @@ pub fn known_codes(conn: &mut PgConnection) -> QueryResult<memo::KnownCodes> {
 }
 
 /// When the published data last changed.
-pub fn data_updated_at(
-    conn: &mut PgConnection,
+pub async fn data_updated_at(
+    conn: &mut AsyncPgConnection,
 ) -> QueryResult<Option<chrono::DateTime<chrono::Utc>>> {
-    Ok(Some(releases::data_version(conn)?.changed_at))
+    Ok(Some(releases::data_version(conn).await?.changed_at))
 }
 
 /// Applies every pending embedded migration.
@@ -149,16 +280,17 @@ pub fn ensure_database(database_url: &str) -> anyhow::Result<()> {
             one_line(&e.to_string())
         )
     })?;
-    let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-        "EXISTS (SELECT 1 FROM pg_database WHERE datname = {})",
-        quote_literal(&name)
-    )))
-    .get_result(&mut conn)?;
+    let exists: bool = diesel::RunQueryDsl::get_result(
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "EXISTS (SELECT 1 FROM pg_database WHERE datname = {})",
+            quote_literal(&name)
+        ))),
+        &mut conn,
+    )?;
     if !exists {
         log::info!("creating database {name}");
-        match diesel::sql_query(format!("CREATE DATABASE {}", quote_ident(&name)))
-            .execute(&mut conn)
-        {
+        let create = diesel::sql_query(format!("CREATE DATABASE {}", quote_ident(&name)));
+        match diesel::RunQueryDsl::execute(create, &mut conn) {
             Ok(_) => {}
             // Another instance created it between our check and our CREATE.
             Err(diesel::result::Error::DatabaseError(_, info))

@@ -7,6 +7,7 @@ use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Integer, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 pub use super::observation_order::{After, Sort};
 pub use super::observation_writes::{
@@ -58,7 +59,7 @@ pub struct PlaceRef {
 /// An observation with the names of its indicator and place.
 pub type ObservationWithRefs = (ObservationRow, IndicatorRef, PlaceRef);
 
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Hash)]
 pub struct ObservationFilter {
     /// Place codes; empty means every place.
     pub places: Vec<String>,
@@ -225,37 +226,42 @@ fn with_refs() -> WithRefs<'static> {
 }
 
 /// One observation by id.
-pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<ObservationWithRefs>> {
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+) -> QueryResult<Option<ObservationWithRefs>> {
     with_refs()
         .filter(observations::id.eq(id))
         .first(conn)
+        .await
         .optional()
 }
 
 /// How many observations match the filter, if at most `cap` do; `None` when more do. Reads at
 /// most `cap + 1` index entries, so it is cheap whatever the table's size.
-pub fn count_up_to(
-    conn: &mut PgConnection,
+pub async fn count_up_to(
+    conn: &mut AsyncPgConnection,
     filter: &ObservationFilter,
     cap: i64,
 ) -> QueryResult<Option<i64>> {
     let ids: Vec<i64> = filtered(filter)
         .select(observations::id)
         .limit(cap + 1)
-        .load(conn)?;
+        .load(conn)
+        .await?;
     let n = ids.len() as i64;
     Ok((n <= cap).then_some(n))
 }
 
 /// How many observations match the filter.
-pub fn count(conn: &mut PgConnection, filter: &ObservationFilter) -> QueryResult<i64> {
-    filtered(filter).count().get_result(conn)
+pub async fn count(conn: &mut AsyncPgConnection, filter: &ObservationFilter) -> QueryResult<i64> {
+    filtered(filter).count().get_result(conn).await
 }
 
 /// The published observations in id order (the bulk download): a range of the primary key
 /// joined row by row, with nothing for the planner to misjudge and no subquery to pay for.
-fn everything_page(
-    conn: &mut PgConnection,
+async fn everything_page(
+    conn: &mut AsyncPgConnection,
     after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<ObservationWithRefs>> {
@@ -265,6 +271,7 @@ fn everything_page(
         .order(observations::id)
         .limit(limit)
         .load(conn)
+        .await
 }
 
 /// Orders a query of observations by `sort`.
@@ -293,8 +300,8 @@ macro_rules! order_by {
 /// indicators and places. The page is chosen from `observations` alone, in a subquery that
 /// PostgreSQL plans by itself (its LIMIT keeps it from being merged), so an order with an index
 /// is read from that index; only the rows of the page are then joined.
-pub fn page(
-    conn: &mut PgConnection,
+pub async fn page(
+    conn: &mut AsyncPgConnection,
     filter: &ObservationFilter,
     sort: Sort,
     after: Option<&After>,
@@ -306,7 +313,7 @@ pub fn page(
             Some(_) => return Ok(Vec::new()), // a key of another sort matches nothing
             None => None,
         };
-        return everything_page(conn, after, limit);
+        return everything_page(conn, after, limit).await;
     }
     let mut ids = filtered(filter).select(observations::id).limit(limit);
     // Keep the rows after `after` in `sort`, as a row comparison PostgreSQL can index.
@@ -356,7 +363,7 @@ pub fn page(
     }
     let ids = order_by!(ids, sort);
     let rows = with_refs().filter(observations::id.eq_any(ids));
-    order_by!(rows, sort).load(conn)
+    order_by!(rows, sort).load(conn).await
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::schema::places;
 use crate::domain::Level;
@@ -17,7 +18,7 @@ pub struct Place {
     pub search_key: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct PlaceFilter {
     pub level: Option<Level>,
     pub parent: Option<String>,
@@ -55,13 +56,13 @@ fn filtered(filter: &PlaceFilter) -> Boxed<'_> {
 }
 
 /// How many places match the filter.
-pub fn count(conn: &mut PgConnection, filter: &PlaceFilter) -> QueryResult<i64> {
-    filtered(filter).count().get_result(conn)
+pub async fn count(conn: &mut AsyncPgConnection, filter: &PlaceFilter) -> QueryResult<i64> {
+    filtered(filter).count().get_result(conn).await
 }
 
 /// Up to `limit` places matching the filter, in code order after `after`.
-pub fn page(
-    conn: &mut PgConnection,
+pub async fn page(
+    conn: &mut AsyncPgConnection,
     filter: &PlaceFilter,
     after: Option<&str>,
     limit: i64,
@@ -73,31 +74,33 @@ pub fn page(
     if let Some(after) = after {
         query = query.filter(places::code.gt(after.to_owned()));
     }
-    query.load(conn)
+    query.load(conn).await
 }
 
-pub fn find(conn: &mut PgConnection, code: &str) -> QueryResult<Option<Place>> {
+pub async fn find(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<Place>> {
     places::table
         .find(code)
         .select(Place::as_select())
         .first(conn)
+        .await
         .optional()
 }
 
-pub fn children(conn: &mut PgConnection, code: &str) -> QueryResult<Vec<Place>> {
+pub async fn children(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Vec<Place>> {
     places::table
         .filter(places::parent_code.eq(code))
         .select(Place::as_select())
         .order(places::code)
         .load(conn)
+        .await
 }
 
 /// The chain of parents from the place's parent up to its province.
-pub fn ancestors(conn: &mut PgConnection, place: &Place) -> QueryResult<Vec<Place>> {
+pub async fn ancestors(conn: &mut AsyncPgConnection, place: &Place) -> QueryResult<Vec<Place>> {
     let mut chain = Vec::new();
     let mut next = place.parent_code.clone();
     while let Some(code) = next {
-        match find(conn, &code)? {
+        match find(conn, &code).await? {
             Some(parent) => {
                 next = parent.parent_code.clone();
                 chain.push(parent);
@@ -125,7 +128,7 @@ pub fn upsert(conn: &mut PgConnection, rows: &[Place]) -> QueryResult<usize> {
                 places::search_key.eq(excluded(places::search_key)),
             ));
         // Only rows that differ are rewritten, so the count says what changed.
-        changed += diesel::query_dsl::methods::FilterDsl::filter(
+        let statement = diesel::query_dsl::methods::FilterDsl::filter(
             statement,
             places::parent_code
                 .is_distinct_from(excluded(places::parent_code))
@@ -133,8 +136,8 @@ pub fn upsert(conn: &mut PgConnection, rows: &[Place]) -> QueryResult<usize> {
                 .or(places::name_zh.ne(excluded(places::name_zh)))
                 .or(places::name_en.ne(excluded(places::name_en)))
                 .or(places::search_key.ne(excluded(places::search_key))),
-        )
-        .execute(conn)?;
+        );
+        changed += diesel::RunQueryDsl::execute(statement, conn)?;
     }
     Ok(changed)
 }

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::schema::{data_version, releases};
 
@@ -29,26 +30,28 @@ pub struct NewRelease<'a> {
 }
 
 pub fn insert(conn: &mut PgConnection, release: &NewRelease) -> QueryResult<i64> {
-    diesel::insert_into(releases::table)
+    let statement = diesel::insert_into(releases::table)
         .values(release)
-        .returning(releases::id)
-        .get_result(conn)
+        .returning(releases::id);
+    diesel::RunQueryDsl::get_result(statement, conn)
 }
 
 /// The newest releases first.
-pub fn newest(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Release>> {
+pub async fn newest(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec<Release>> {
     releases::table
         .select(Release::as_select())
         .order((releases::released_at.desc(), releases::id.desc()))
         .limit(limit)
         .load(conn)
+        .await
 }
 
-pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Release>> {
+pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Release>> {
     releases::table
         .find(id)
         .select(Release::as_select())
         .first(conn)
+        .await
         .optional()
 }
 
@@ -59,8 +62,15 @@ pub struct DataVersion {
     pub changed_at: DateTime<Utc>,
 }
 
-pub fn data_version(conn: &mut PgConnection) -> QueryResult<DataVersion> {
+pub async fn data_version(conn: &mut AsyncPgConnection) -> QueryResult<DataVersion> {
     data_version::table
         .select((data_version::version, data_version::changed_at))
         .first(conn)
+        .await
+}
+
+/// [`data_version`] on a synchronous connection (the listener, loads).
+pub fn data_version_sync(conn: &mut PgConnection) -> QueryResult<DataVersion> {
+    let query = data_version::table.select((data_version::version, data_version::changed_at));
+    diesel::RunQueryDsl::first(query, conn)
 }

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::schema::sources;
 
@@ -36,13 +37,13 @@ pub struct NewSource {
     pub sha256: String,
 }
 
-pub fn count(conn: &mut PgConnection) -> QueryResult<i64> {
-    sources::table.count().get_result(conn)
+pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    sources::table.count().get_result(conn).await
 }
 
 /// Up to `limit` sources in id order after `after`.
-pub fn page(
-    conn: &mut PgConnection,
+pub async fn page(
+    conn: &mut AsyncPgConnection,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<SourceMeta>> {
@@ -54,30 +55,33 @@ pub fn page(
     if let Some(after) = after {
         query = query.filter(sources::id.gt(after.to_owned()));
     }
-    query.load(conn)
+    query.load(conn).await
 }
 
 /// Every source, for citing observations.
-pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<SourceMeta>> {
+pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<SourceMeta>> {
     sources::table
         .select(SourceMeta::as_select())
         .order(sources::id)
         .load(conn)
+        .await
 }
 
-pub fn find(conn: &mut PgConnection, id: &str) -> QueryResult<Option<SourceMeta>> {
+pub async fn find(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<Option<SourceMeta>> {
     sources::table
         .find(id)
         .select(SourceMeta::as_select())
         .first(conn)
+        .await
         .optional()
 }
 
-pub fn content(conn: &mut PgConnection, id: &str) -> QueryResult<Option<String>> {
+pub async fn content(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<Option<String>> {
     sources::table
         .find(id)
         .select(sources::content)
         .first(conn)
+        .await
         .optional()
 }
 
@@ -98,7 +102,7 @@ pub fn upsert(conn: &mut PgConnection, source: &NewSource) -> QueryResult<usize>
             sources::content.eq(excluded(sources::content)),
             sources::sha256.eq(excluded(sources::sha256)),
         ));
-    diesel::query_dsl::methods::FilterDsl::filter(
+    let statement = diesel::query_dsl::methods::FilterDsl::filter(
         statement,
         sources::title_zh
             .ne(excluded(sources::title_zh))
@@ -109,6 +113,6 @@ pub fn upsert(conn: &mut PgConnection, source: &NewSource) -> QueryResult<usize>
             .or(sources::url.is_distinct_from(excluded(sources::url)))
             .or(sources::licence.ne(excluded(sources::licence)))
             .or(sources::sha256.ne(excluded(sources::sha256))),
-    )
-    .execute(conn)
+    );
+    diesel::RunQueryDsl::execute(statement, conn)
 }

@@ -69,7 +69,7 @@ fn follow(database_url: &str, watch: &Weak<VersionWatch>) -> QueryResult<()> {
         .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
     diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
     let mut read_at = Instant::now();
-    let mut version = releases::data_version(&mut conn)?;
+    let mut version = releases::data_version_sync(&mut conn)?;
     loop {
         match watch.upgrade() {
             Some(watch) => watch.set(Some(version)),
@@ -82,7 +82,7 @@ fn follow(database_url: &str, watch: &Weak<VersionWatch>) -> QueryResult<()> {
             notified = true;
         }
         if notified || read_at.elapsed() >= REFRESH {
-            version = releases::data_version(&mut conn)?;
+            version = releases::data_version_sync(&mut conn)?;
             read_at = Instant::now();
         }
     }

@@ -1,47 +1,33 @@
-//! Streaming a response whose rows come from PostgreSQL in batches: a blocking task fetches and
-//! writes one batch at a time into a small channel, so memory holds a few batches at most however
-//! many rows there are, and a client that goes away stops the query loop.
+//! Streaming a response whose rows come from PostgreSQL in batches. The body is pulled: a batch
+//! is read only when the socket has taken the previous one, on a connection checked out for that
+//! batch alone, so a slow client holds no connection while it reads, memory holds one batch
+//! however many rows there are, and a client that goes away (or a HEAD request, whose body is
+//! never read) stops the export.
 
 use actix_web::web::Bytes;
-use tokio_stream::wrappers::ReceiverStream;
+use futures_util::Stream;
+use tokio::sync::OwnedSemaphorePermit;
 
-use crate::db::PgPool;
+use crate::db::Database;
 use crate::error::ApiError;
-use diesel::PgConnection;
+use crate::exports::CsvExport;
 
-/// Batches in flight between the database task and the socket.
-const CHANNEL_DEPTH: usize = 4;
-
-/// Runs `next_chunk` on the blocking pool until it returns `None`, streaming what it writes.
-pub fn stream_chunks<F>(pool: PgPool, mut next_chunk: F) -> ReceiverStream<Result<Bytes, ApiError>>
-where
-    F: FnMut(&mut PgConnection) -> Result<Option<Vec<u8>>, ApiError> + Send + 'static,
-{
-    let (tx, rx) = tokio::sync::mpsc::channel(CHANNEL_DEPTH);
-    actix_web::rt::task::spawn_blocking(move || {
-        let mut conn = match pool.get() {
-            Ok(conn) => conn,
+/// The chunks of `export`, each read with its own pooled connection. `permit` (one of the
+/// export slots) is held until the stream ends or is dropped.
+pub fn export_stream<R: 'static, K: 'static>(
+    db: Database,
+    permit: OwnedSemaphorePermit,
+    export: CsvExport<R, K>,
+) -> impl Stream<Item = Result<Bytes, ApiError>> {
+    futures_util::stream::unfold(Some((db, export, permit)), |state| async move {
+        let (db, mut export, permit) = state?;
+        match db.run(async |conn| export.next_chunk(conn).await).await {
+            Ok(Some(bytes)) => Some((Ok(Bytes::from(bytes)), Some((db, export, permit)))),
+            Ok(None) => None,
             Err(e) => {
-                let _ = tx.blocking_send(Err(ApiError::unavailable(e)));
-                return;
-            }
-        };
-        loop {
-            match next_chunk(&mut conn) {
-                Ok(Some(bytes)) => {
-                    if tx.blocking_send(Ok(Bytes::from(bytes))).is_err() {
-                        return; // the client went away
-                    }
-                }
-                Ok(None) => return,
-                Err(e) => {
-                    conn.note_error(&e);
-                    log::error!("stream stopped: {e:?}");
-                    let _ = tx.blocking_send(Err(e));
-                    return;
-                }
+                log::error!("stream stopped after {} rows: {e:?}", export.rows());
+                Some((Err(e), None))
             }
         }
-    });
-    ReceiverStream::new(rx)
+    })
 }

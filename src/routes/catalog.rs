@@ -40,7 +40,7 @@ const TURTLE: &str = "text/turtle";
 #[get("/catalog")]
 pub async fn get_catalog(
     req: HttpRequest,
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     ApiQuery(query): ApiQuery<CatalogQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -55,13 +55,12 @@ pub async fn get_catalog(
         }
         None => wants_turtle(&req)?,
     };
-    let (coverage, version) = db::run(&pool, |conn| {
-        Ok((
-            db::catalog::coverage(conn)?,
-            db::releases::data_version(conn)?,
-        ))
-    })
-    .await?;
+    let (coverage, version) = db
+        .run(async |conn| {
+            let coverage = db::catalog::coverage(conn).await?;
+            Ok((coverage, db::releases::data_version(conn).await?))
+        })
+        .await?;
     let graph = dcat::catalog(&public_url.for_request(&req), &coverage, version.changed_at);
     let (body, content_type) = if turtle {
         (dcat::to_turtle(&graph), "text/turtle; charset=utf-8")

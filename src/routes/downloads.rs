@@ -8,7 +8,7 @@ use super::PublicUrl;
 use crate::citation::Citer;
 use crate::db::observations::{ObservationFilter, Sort};
 use crate::db::places::PlaceFilter;
-use crate::db::{self, Database};
+use crate::db::Database;
 use crate::domain::Lang;
 use crate::error::{ApiError, Problem};
 use crate::exports;
@@ -24,12 +24,12 @@ pub struct DownloadQuery {
     pub bom: Option<bool>,
 }
 
-fn csv<R: 'static, K: Send + 'static>(
-    pool: &Database,
+fn csv<R: 'static, K: 'static>(
+    db: &Database,
     export: exports::CsvExport<R, K>,
     name: &str,
-) -> HttpResponse {
-    super::csv_response(pool, export, Format::Csv.content_type(), name)
+) -> Result<HttpResponse, ApiError> {
+    super::csv_response(db, export, Format::Csv.content_type(), name)
 }
 
 /// Every observation, one a row, in id order (the columns of `format=csv`). Streamed; gzip when
@@ -45,11 +45,11 @@ fn csv<R: 'static, K: Send + 'static>(
 #[get("/downloads/observations.csv")]
 pub async fn download_observations(
     req: actix_web::HttpRequest,
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let sources = db::run(&pool, |conn| Ok(db::sources::all(conn)?)).await?;
+    let sources = crate::query::all_sources(&db, super::data_version(&req)).await?;
     let export = exports::observations(
         ObservationFilter::default(),
         Sort::Id,
@@ -58,9 +58,9 @@ pub async fn download_observations(
         Format::Csv,
         query.bom.unwrap_or(false),
         Lang::Zh,
-        Citer::new(&public_url.for_request(&req), sources),
+        Citer::new(&public_url.for_request(&req), sources.to_vec()),
     );
-    Ok(csv(&pool, export, "observations.csv"))
+    csv(&db, export, "observations.csv")
 }
 
 /// Every place of the tree, in code order.
@@ -74,16 +74,16 @@ pub async fn download_observations(
 )]
 #[get("/downloads/places.csv")]
 pub async fn download_places(
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     let export = exports::places(
         PlaceFilter::default(),
         None,
         None,
         query.bom.unwrap_or(false),
     );
-    csv(&pool, export, "places.csv")
+    csv(&db, export, "places.csv")
 }
 
 /// Every indicator, in code order.
@@ -97,11 +97,11 @@ pub async fn download_places(
 )]
 #[get("/downloads/indicators.csv")]
 pub async fn download_indicators(
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     let export = exports::indicators(None, None, None, query.bom.unwrap_or(false));
-    csv(&pool, export, "indicators.csv")
+    csv(&db, export, "indicators.csv")
 }
 
 /// Every source's metadata (the texts are at `/v1/sources/{id}/text`).
@@ -115,11 +115,11 @@ pub async fn download_indicators(
 )]
 #[get("/downloads/sources.csv")]
 pub async fn download_sources(
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     let export = exports::sources(None, None, query.bom.unwrap_or(false));
-    csv(&pool, export, "sources.csv")
+    csv(&db, export, "sources.csv")
 }
 
 /// A Frictionless Data Package describing the four CSV downloads: Table Schema of each, primary
@@ -129,7 +129,10 @@ pub async fn download_sources(
     responses((status = 200, body = Object, content_type = "application/json"))
 )]
 #[get("/downloads/datapackage.json")]
-pub async fn datapackage(pool: web::Data<Database>) -> Result<HttpResponse, ApiError> {
-    let sources = db::run(&pool, |conn| Ok(db::sources::all(conn)?)).await?;
+pub async fn datapackage(
+    req: actix_web::HttpRequest,
+    db: web::Data<Database>,
+) -> Result<HttpResponse, ApiError> {
+    let sources = crate::query::all_sources(&db, super::data_version(&req)).await?;
     Ok(HttpResponse::Ok().json(crate::formats::datapackage::descriptor(&sources)))
 }

@@ -1,11 +1,15 @@
 //! Liveness and readiness.
 
 use actix_web::{get, web, HttpResponse};
-use diesel::RunQueryDsl;
+use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::{self, Database};
+use crate::db::Database;
+
+/// Readiness answers within this, whatever the database does: a probe that hangs is a failed
+/// probe.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
 use crate::error::{ApiError, Problem};
 
 #[derive(Serialize, ToSchema)]
@@ -30,12 +34,20 @@ pub async fn healthz() -> HttpResponse {
     )
 )]
 #[get("/readyz")]
-pub async fn readyz(pool: web::Data<Database>) -> Result<HttpResponse, ApiError> {
-    db::run(&pool, |conn| {
+pub async fn readyz(db: web::Data<Database>) -> Result<HttpResponse, ApiError> {
+    let check = db.run(async |conn| {
         diesel::sql_query("SELECT 1")
             .execute(conn)
+            .await
             .map_err(ApiError::unavailable)
-    })
-    .await?;
+    });
+    match tokio::time::timeout(READY_WITHIN, check).await {
+        Ok(answer) => answer?,
+        Err(_) => {
+            return Err(ApiError::unavailable(anyhow::anyhow!(
+                "the database did not answer within {READY_WITHIN:?}"
+            )))
+        }
+    };
     Ok(HttpResponse::Ok().json(Status { status: "ready" }))
 }

@@ -52,7 +52,7 @@ pub struct IndicatorListQuery {
 #[get("/indicators")]
 pub async fn list_indicators(
     req: HttpRequest,
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     ApiQuery(query): ApiQuery<IndicatorListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, query.format.as_deref(), TABLE_FORMATS)?;
@@ -64,37 +64,31 @@ pub async fn list_indicators(
         .transpose()?;
     let lang = query.lang.unwrap_or_default();
     let category = query.category;
-    if let Some(category) = category.clone() {
-        db::run(&pool, move |conn| super::check_category(conn, &category)).await?;
+    if let Some(category) = &category {
+        db.run(async |conn| crate::query::check_category(conn, category).await)
+            .await?;
     }
     if format == Format::Csv {
         let limit = query.limit.map(|_| limit);
         let export = exports::indicators(category, after, limit, query.bom.unwrap_or(false));
-        return Ok(super::csv_response(
-            &pool,
-            export,
-            format.content_type(),
-            "indicators.csv",
-        ));
+        return super::csv_response(&db, export, format.content_type(), "indicators.csv");
     }
-    let (rows, total) = db::run(&pool, move |conn| {
-        let category = category.as_deref();
-        let total = db::indicators::count(conn, category)?;
-        Ok((
-            db::indicators::page(conn, category, after.as_deref(), limit + 1)?,
-            total,
-        ))
-    })
-    .await?;
-    let (rows, more) = pagination::split_page(rows, limit);
-    let next = more
-        .then(|| rows.last().map(|i| pagination::encode_cursor(&i.code)))
-        .flatten();
-    let data = rows
-        .into_iter()
-        .map(|i| IndicatorView::new(i, lang))
-        .collect();
-    Ok(pagination::list_response(&req, data, total, limit, next))
+    let category = category.as_deref();
+    let (rows, total) = db
+        .run(async |conn| {
+            let total = db::indicators::count(conn, category).await?;
+            let rows = db::indicators::page(conn, category, after.as_deref(), limit + 1).await?;
+            Ok((rows, total))
+        })
+        .await?;
+    Ok(pagination::page_response(
+        &req,
+        rows,
+        total,
+        limit,
+        |i| i.code.clone(),
+        |i| IndicatorView::new(i, lang),
+    ))
 }
 
 /// One indicator.
@@ -108,17 +102,16 @@ pub async fn list_indicators(
 )]
 #[get("/indicators/{code}")]
 pub async fn get_indicator(
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     code: web::Path<String>,
     ApiQuery(query): ApiQuery<LangQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let code = code.into_inner();
     let lang = query.lang.unwrap_or_default();
-    let indicator = db::run(&pool, move |conn| {
-        db::indicators::find(conn, &code)?
-            .ok_or_else(|| ApiError::NotFound(format!("no indicator has the code `{code}`")))
-    })
-    .await?;
+    let indicator = db
+        .run(async |conn| Ok(db::indicators::find(conn, &code).await?))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no indicator has the code `{code}`")))?;
     Ok(HttpResponse::Ok().json(ItemResponse {
         data: IndicatorView::new(indicator, lang),
     }))

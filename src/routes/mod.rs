@@ -12,15 +12,13 @@ pub mod sources;
 use actix_web::dev::ResourceDef;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::PgConnection;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::db::observations::ObservationFilter;
 use crate::db::Database;
 use crate::error::ApiError;
 use crate::exports::CsvExport;
-use crate::formats::{attachment, stream::stream_chunks};
+use crate::formats::{attachment, stream::export_stream};
 
 /// The public address of the API (`PUBLIC_URL`), when configured.
 #[derive(Clone, Default)]
@@ -46,23 +44,19 @@ pub fn data_version(req: &HttpRequest) -> Option<crate::db::releases::DataVersio
         .copied()
 }
 
-/// A streamed CSV attachment, written batch by batch from the database.
-pub fn csv_response<R, K>(
-    pool: &Database,
-    mut export: CsvExport<R, K>,
+/// A streamed CSV attachment, written batch by batch from the database; 503 when as many
+/// exports as the service streams at once are running.
+pub fn csv_response<R: 'static, K: 'static>(
+    db: &Database,
+    export: CsvExport<R, K>,
     content_type: &str,
     filename: &str,
-) -> HttpResponse
-where
-    R: 'static,
-    K: Send + 'static,
-{
-    HttpResponse::Ok()
+) -> Result<HttpResponse, ApiError> {
+    let permit = db.export_permit()?;
+    Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((header::CONTENT_DISPOSITION, attachment(filename)))
-        .streaming(stream_chunks(pool.pool().clone(), move |conn| {
-            export.next_chunk(conn)
-        }))
+        .streaming(export_stream(db.clone(), permit, export)))
 }
 
 /// Registers every documented endpoint. Handlers are added with `.service` so that each one is
@@ -126,91 +120,5 @@ pub async fn fallback(
         })
     } else {
         Err(ApiError::RouteNotFound(path))
-    }
-}
-
-/// 404 for place or indicator codes in a filter that name nothing. The codes are checked
-/// against the set of known codes remembered for the data version (no query per request).
-pub fn check_codes(
-    conn: &mut PgConnection,
-    memo: &crate::db::memo::Memo,
-    version: i64,
-    filter: &ObservationFilter,
-) -> Result<(), ApiError> {
-    if filter.places.is_empty() && filter.indicators.is_empty() {
-        return Ok(());
-    }
-    let known = memo.codes(version, || crate::db::known_codes(conn))?;
-    let unknown = |codes: &[String], set: &std::collections::HashSet<String>| -> Vec<String> {
-        codes
-            .iter()
-            .filter(|c| !set.contains(*c))
-            .cloned()
-            .collect()
-    };
-    let places = unknown(&filter.places, &known.places);
-    if !places.is_empty() {
-        return Err(ApiError::NotFound(format!(
-            "no place has the code(s): {}",
-            places.join(", ")
-        )));
-    }
-    let indicators = unknown(&filter.indicators, &known.indicators);
-    if !indicators.is_empty() {
-        return Err(ApiError::NotFound(format!(
-            "no indicator has the code(s): {}",
-            indicators.join(", ")
-        )));
-    }
-    Ok(())
-}
-
-/// A category filter spelled out as its indicator codes (intersected with any given), so that
-/// PostgreSQL plans with the statistics of those codes instead of guessing through the join.
-pub fn narrow_by_category(
-    conn: &mut PgConnection,
-    memo: &crate::db::memo::Memo,
-    version: i64,
-    mut filter: ObservationFilter,
-) -> Result<ObservationFilter, ApiError> {
-    let Some(category) = filter.category.clone() else {
-        return Ok(filter);
-    };
-    let known = memo.codes(version, || crate::db::known_codes(conn))?;
-    let Some(codes) = known.categories.get(&category) else {
-        return Err(check_category(conn, &category).err().unwrap_or_else(|| {
-            ApiError::invalid("category", format!("unknown category `{category}`"))
-        }));
-    };
-    let narrowed: Vec<String> = if filter.indicators.is_empty() {
-        codes.clone()
-    } else {
-        filter
-            .indicators
-            .iter()
-            .filter(|c| codes.contains(c))
-            .cloned()
-            .collect()
-    };
-    // An empty intersection keeps the given codes; the category condition then matches nothing.
-    if !narrowed.is_empty() {
-        filter.indicators = narrowed;
-    }
-    Ok(filter)
-}
-
-/// 400 for a category no indicator has, listing the ones that exist.
-pub fn check_category(conn: &mut PgConnection, category: &str) -> Result<(), ApiError> {
-    let categories = crate::db::indicators::categories(conn)?;
-    if categories.iter().any(|c| c == category) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            "category",
-            format!(
-                "unknown category `{category}`, expected one of: {}",
-                categories.join(", ")
-            ),
-        ))
     }
 }

@@ -1,6 +1,7 @@
 //! `/v1/observations`: the numbers, filtered by place, indicator, category, kind and period, as
 //! JSON, CSV, JSON-stat 2.0 or SDMX-CSV.
 
+use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -16,6 +17,7 @@ use crate::exports;
 use crate::extract::{split_list, ApiQuery};
 use crate::formats::{jsonstat, negotiate, Format};
 use crate::pagination::{self, ItemResponse, ListResponse};
+use crate::query::{self, ObservationRequest, Rows};
 use crate::views::ObservationView;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -76,11 +78,6 @@ const MAX_CODES: usize = 100;
 
 /// The most observations one JSON-stat dataset holds; past it, narrow the query or use CSV.
 pub const JSONSTAT_MAX_ROWS: i64 = 100_000;
-
-/// Totals up to this are counted by reading at most this many matching ids (which stops early
-/// for large listings); larger ones are counted in full. Either way a total is counted once per
-/// data version and filter, and remembered.
-const EXACT_COUNT_CAP: i64 = 10_000;
 
 impl ObservationQuery {
     fn filter(&self) -> Result<ObservationFilter, ApiError> {
@@ -226,122 +223,73 @@ fn codes(parameter: &str, raw: Option<&str>) -> Result<Vec<String>, ApiError> {
 #[get("/observations")]
 pub async fn list_observations(
     req: HttpRequest,
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     ApiQuery(query): ApiQuery<ObservationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, query.format.as_deref(), &Format::ALL)?;
     let limit = pagination::limit(query.limit)?;
-    let filter = query.filter()?;
     let sort = query.sort()?;
-    let after = query.after(sort)?;
+    let whole = format == Format::JsonStat && query.limit.is_none();
+    let request = ObservationRequest {
+        filter: query.filter()?,
+        sort,
+        after: query.after(sort)?,
+        rows: if whole {
+            Rows::Whole(JSONSTAT_MAX_ROWS)
+        } else {
+            Rows::Page(limit)
+        },
+    };
     let lang = query.lang.unwrap_or_default();
     let base_url = public_url.for_request(&req);
+    let version = super::data_version(&req);
 
     if matches!(format, Format::Csv | Format::SdmxCsv) {
-        let known_version = super::data_version(&req);
-        let memo = pool.memo();
-        let (filter, sources) = db::run(&pool, move |conn| {
-            let version = match known_version {
-                Some(version) => version,
-                None => db::releases::data_version(conn)?,
-            };
-            super::check_codes(conn, &memo, version.version, &filter)?;
-            let filter = super::narrow_by_category(conn, &memo, version.version, filter)?;
-            Ok((filter, db::sources::all(conn)?))
-        })
-        .await?;
+        let (filter, sources) = query::observation_export(&db, version, request.filter).await?;
         let export = exports::observations(
             filter,
             sort,
-            after,
+            request.after,
             query.limit.map(|_| limit),
             format,
             query.bom.unwrap_or(false),
             lang,
-            Citer::new(&base_url, sources),
+            Citer::new(&base_url, sources.to_vec()),
         );
-        let filename = query.filename(format);
-        return Ok(super::csv_response(
-            &pool,
-            export,
-            format.content_type(),
-            &filename,
-        ));
+        return super::csv_response(&db, export, format.content_type(), &query.filename(format));
     }
 
-    let whole = format == Format::JsonStat && query.limit.is_none();
-    let known_version = super::data_version(&req);
-    let memo = pool.memo();
-    let (rows, total, sources, updated) = db::run(&pool, move |conn| {
-        let version = match known_version {
-            Some(version) => version,
-            None => db::releases::data_version(conn)?,
-        };
-        super::check_codes(conn, &memo, version.version, &filter)?;
-        let filter = super::narrow_by_category(conn, &memo, version.version, filter)?;
-        let first_page = after.is_none();
-        let fetch = if whole {
-            JSONSTAT_MAX_ROWS + 1
-        } else {
-            limit + 1
-        };
-        let rows = db::observations::page(conn, &filter, sort, after.as_ref(), fetch)?;
-        if whole && rows.len() as i64 > JSONSTAT_MAX_ROWS {
-            return Err(ApiError::invalid(
-                "format",
-                format!(
-                    "more than {JSONSTAT_MAX_ROWS} observations match, too many for one JSON-stat \
-                     dataset: narrow the filters, give `limit`, or use format=csv"
-                ),
-            ));
-        }
-        let total = if first_page && (rows.len() as i64) < fetch {
-            rows.len() as i64 // everything fits on this page
-        } else {
-            memo.total(version.version, format!("{filter:?}"), || {
-                match db::observations::count_up_to(conn, &filter, EXACT_COUNT_CAP)? {
-                    Some(n) => Ok::<_, ApiError>(n),
-                    None => Ok(db::observations::count(conn, &filter)?),
-                }
-            })?
-        };
-        let sources = memo.sources(version.version, || db::sources::all(conn))?;
-        Ok((rows, total, sources, Some(version.changed_at)))
-    })
-    .await?;
-    let (rows, more) = if whole {
-        (rows, false)
-    } else {
-        pagination::split_page(rows, limit)
-    };
-    let next = more
-        .then(|| {
-            rows.last()
-                .map(|row| pagination::encode_cursor(&(sort, After::of(sort, row))))
-        })
-        .flatten();
-    let titles: Vec<String> = sources
-        .iter()
-        .map(|s| lang.pick(&s.title_zh, &s.title_en).to_owned())
-        .collect();
-    let citer = Citer::new(&base_url, sources.to_vec());
-    let data: Vec<ObservationView> = rows
-        .into_iter()
-        .map(|row| ObservationView::new(row, lang, &citer))
-        .collect();
+    let page = query::observations(&db, version, request).await?;
+    let citer = Citer::new(&base_url, page.sources.to_vec());
+    let view = |row| ObservationView::new(row, lang, &citer);
     if format == Format::JsonStat {
-        let dataset = jsonstat::dataset(&data, lang == Lang::En, updated, &titles);
+        let (rows, next) = if whole {
+            (page.rows, None)
+        } else {
+            pagination::next_page(page.rows, limit, |row| (sort, After::of(sort, row)))
+        };
+        let titles: Vec<String> = page
+            .sources
+            .iter()
+            .map(|s| lang.pick(&s.title_zh, &s.title_en).to_owned())
+            .collect();
+        let data: Vec<ObservationView> = rows.into_iter().map(view).collect();
+        let dataset = jsonstat::dataset(&data, lang == Lang::En, Some(page.changed_at), &titles);
         let mut response = HttpResponse::Ok();
         if let Some(cursor) = &next {
-            response.insert_header((
-                actix_web::http::header::LINK,
-                format!("<{}>; rel=\"next\"", pagination::next_url(&req, cursor)),
-            ));
+            response.insert_header((header::LINK, pagination::next_link(&req, cursor)));
         }
         return Ok(response.content_type(format.content_type()).json(dataset));
     }
-    Ok(pagination::list_response(&req, data, total, limit, next))
+    Ok(pagination::page_response(
+        &req,
+        page.rows,
+        page.total,
+        limit,
+        |row| (sort, After::of(sort, row)),
+        view,
+    ))
 }
 
 /// One observation, with its citation.
@@ -357,7 +305,7 @@ pub async fn list_observations(
 #[get("/observations/{id}")]
 pub async fn get_observation(
     req: HttpRequest,
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     id: web::Path<String>,
     ApiQuery(query): ApiQuery<LangQuery>,
@@ -370,13 +318,12 @@ pub async fn get_observation(
         )
     })?;
     let lang = query.lang.unwrap_or_default();
-    let (row, sources) = db::run(&pool, move |conn| {
-        let row = db::observations::find(conn, id)?
-            .ok_or_else(|| ApiError::NotFound(format!("no observation has the id {id}")))?;
-        Ok((row, db::sources::all(conn)?))
-    })
-    .await?;
-    let citer = Citer::new(&public_url.for_request(&req), sources);
+    let row = db
+        .run(async |conn| Ok(db::observations::find(conn, id).await?))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no observation has the id {id}")))?;
+    let sources = query::all_sources(&db, super::data_version(&req)).await?;
+    let citer = Citer::new(&public_url.for_request(&req), sources.to_vec());
     Ok(HttpResponse::Ok().json(ItemResponse {
         data: ObservationView::new(row, lang, &citer),
     }))

@@ -64,7 +64,7 @@ pub struct LangQuery {
 #[get("/places")]
 pub async fn list_places(
     req: HttpRequest,
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     ApiQuery(query): ApiQuery<PlaceListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, query.format.as_deref(), TABLE_FORMATS)?;
@@ -83,27 +83,23 @@ pub async fn list_places(
     if format == Format::Csv {
         let limit = query.limit.map(|_| limit);
         let export = exports::places(filter, after, limit, query.bom.unwrap_or(false));
-        return Ok(super::csv_response(
-            &pool,
-            export,
-            format.content_type(),
-            "places.csv",
-        ));
+        return super::csv_response(&db, export, format.content_type(), "places.csv");
     }
-    let (rows, total) = db::run(&pool, move |conn| {
-        let total = db::places::count(conn, &filter)?;
-        Ok((
-            db::places::page(conn, &filter, after.as_deref(), limit + 1)?,
-            total,
-        ))
-    })
-    .await?;
-    let (rows, more) = pagination::split_page(rows, limit);
-    let next = more
-        .then(|| rows.last().map(|p| pagination::encode_cursor(&p.code)))
-        .flatten();
-    let data = rows.into_iter().map(|p| PlaceView::new(p, lang)).collect();
-    Ok(pagination::list_response(&req, data, total, limit, next))
+    let (rows, total) = db
+        .run(async |conn| {
+            let total = db::places::count(conn, &filter).await?;
+            let rows = db::places::page(conn, &filter, after.as_deref(), limit + 1).await?;
+            Ok((rows, total))
+        })
+        .await?;
+    Ok(pagination::page_response(
+        &req,
+        rows,
+        total,
+        limit,
+        |p| p.code.clone(),
+        |p| PlaceView::new(p, lang),
+    ))
 }
 
 /// One place, with its ancestors up to the province and its children.
@@ -117,29 +113,31 @@ pub async fn list_places(
 )]
 #[get("/places/{code}")]
 pub async fn get_place(
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     code: web::Path<String>,
     ApiQuery(query): ApiQuery<LangQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let code = code.into_inner();
     let lang = query.lang.unwrap_or_default();
-    let detail = db::run(&pool, move |conn| {
-        let place = db::places::find(conn, &code)?
-            .ok_or_else(|| ApiError::NotFound(format!("no place has the code `{code}`")))?;
-        let ancestors = db::places::ancestors(conn, &place)?;
-        let children = db::places::children(conn, &place.code)?;
-        Ok(PlaceDetail {
-            place: PlaceView::new(place, lang),
-            ancestors: ancestors
-                .into_iter()
-                .map(|p| PlaceView::new(p, lang))
-                .collect(),
-            children: children
-                .into_iter()
-                .map(|p| PlaceView::new(p, lang))
-                .collect(),
+    let detail = db
+        .run(async |conn| {
+            let place = db::places::find(conn, &code)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("no place has the code `{code}`")))?;
+            let ancestors = db::places::ancestors(conn, &place).await?;
+            let children = db::places::children(conn, &place.code).await?;
+            Ok(PlaceDetail {
+                place: PlaceView::new(place, lang),
+                ancestors: ancestors
+                    .into_iter()
+                    .map(|p| PlaceView::new(p, lang))
+                    .collect(),
+                children: children
+                    .into_iter()
+                    .map(|p| PlaceView::new(p, lang))
+                    .collect(),
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::Ok().json(ItemResponse { data: detail }))
 }

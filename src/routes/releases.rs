@@ -69,15 +69,14 @@ pub struct NoQuery {}
 #[get("/releases")]
 pub async fn list_releases(
     req: HttpRequest,
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     _: ApiQuery<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let base = public_url.for_request(&req);
-    let releases = db::run(&pool, |conn| {
-        Ok(db::releases::newest(conn, RELEASES_SHOWN)?)
-    })
-    .await?;
+    let releases = db
+        .run(async |conn| Ok(db::releases::newest(conn, RELEASES_SHOWN).await?))
+        .await?;
     Ok(HttpResponse::Ok().json(ReleaseList {
         data: releases
             .into_iter()
@@ -99,7 +98,7 @@ pub async fn list_releases(
 #[get("/releases/{id}")]
 pub async fn get_release(
     req: HttpRequest,
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -107,11 +106,10 @@ pub async fn get_release(
     let id: i64 = raw.parse().map_err(|_| {
         ApiError::invalid("id", format!("release ids are whole numbers, got {raw:?}"))
     })?;
-    let release = db::run(&pool, move |conn| {
-        db::releases::find(conn, id)?
-            .ok_or_else(|| ApiError::NotFound(format!("no release has the id {id}")))
-    })
-    .await?;
+    let release = db
+        .run(async |conn| Ok(db::releases::find(conn, id).await?))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no release has the id {id}")))?;
     Ok(HttpResponse::Ok().json(ItemResponse {
         data: ReleaseView::new(release, &public_url.for_request(&req)),
     }))
@@ -126,16 +124,15 @@ pub async fn get_release(
 #[get("/feeds/releases.atom")]
 pub async fn releases_feed(
     req: HttpRequest,
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
 ) -> Result<HttpResponse, ApiError> {
-    let (releases, version) = db::run(&pool, |conn| {
-        Ok((
-            db::releases::newest(conn, RELEASES_SHOWN)?,
-            db::releases::data_version(conn)?,
-        ))
-    })
-    .await?;
+    let (releases, version) = db
+        .run(async |conn| {
+            let releases = db::releases::newest(conn, RELEASES_SHOWN).await?;
+            Ok((releases, db::releases::data_version(conn).await?))
+        })
+        .await?;
     let feed = atom::releases_feed(&public_url.for_request(&req), &releases, version.changed_at);
     Ok(HttpResponse::Ok()
         .content_type(atom::CONTENT_TYPE)

@@ -49,7 +49,7 @@ pub struct SourceListQuery {
 #[get("/sources")]
 pub async fn list_sources(
     req: HttpRequest,
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     ApiQuery(query): ApiQuery<SourceListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, query.format.as_deref(), TABLE_FORMATS)?;
@@ -63,24 +63,23 @@ pub async fn list_sources(
     if format == Format::Csv {
         let limit = query.limit.map(|_| limit);
         let export = exports::sources(after, limit, query.bom.unwrap_or(false));
-        return Ok(super::csv_response(
-            &pool,
-            export,
-            format.content_type(),
-            "sources.csv",
-        ));
+        return super::csv_response(&db, export, format.content_type(), "sources.csv");
     }
-    let (rows, total) = db::run(&pool, move |conn| {
-        let total = db::sources::count(conn)?;
-        Ok((db::sources::page(conn, after.as_deref(), limit + 1)?, total))
-    })
-    .await?;
-    let (rows, more) = pagination::split_page(rows, limit);
-    let next = more
-        .then(|| rows.last().map(|s| pagination::encode_cursor(&s.id)))
-        .flatten();
-    let data = rows.into_iter().map(|s| SourceView::new(s, lang)).collect();
-    Ok(pagination::list_response(&req, data, total, limit, next))
+    let (rows, total) = db
+        .run(async |conn| {
+            let total = db::sources::count(conn).await?;
+            let rows = db::sources::page(conn, after.as_deref(), limit + 1).await?;
+            Ok((rows, total))
+        })
+        .await?;
+    Ok(pagination::page_response(
+        &req,
+        rows,
+        total,
+        limit,
+        |s| s.id.clone(),
+        |s| SourceView::new(s, lang),
+    ))
 }
 
 /// One source's metadata, with the SHA-256 of its text.
@@ -94,16 +93,16 @@ pub async fn list_sources(
 )]
 #[get("/sources/{id}")]
 pub async fn get_source(
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     id: web::Path<String>,
     ApiQuery(query): ApiQuery<LangQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let lang = query.lang.unwrap_or_default();
-    let source = db::run(&pool, move |conn| {
-        db::sources::find(conn, &id)?.ok_or_else(|| not_found(&id))
-    })
-    .await?;
+    let source = db
+        .run(async |conn| Ok(db::sources::find(conn, &id).await?))
+        .await?
+        .ok_or_else(|| not_found(&id))?;
     Ok(HttpResponse::Ok().json(ItemResponse {
         data: SourceView::new(source, lang),
     }))
@@ -120,14 +119,14 @@ pub async fn get_source(
 )]
 #[get("/sources/{id}/text")]
 pub async fn get_source_text(
-    pool: web::Data<Database>,
+    db: web::Data<Database>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let text = db::run(&pool, move |conn| {
-        db::sources::content(conn, &id)?.ok_or_else(|| not_found(&id))
-    })
-    .await?;
+    let text = db
+        .run(async |conn| Ok(db::sources::content(conn, &id).await?))
+        .await?
+        .ok_or_else(|| not_found(&id))?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(text))

@@ -99,14 +99,15 @@ async fn bulk_files_are_gzipped_when_the_client_accepts_it() {
     assert!(body.len() < 1_500_000, "compressed: {} bytes", body.len());
 }
 
-#[test]
-fn the_export_command_writes_the_same_files() {
+#[tokio::test]
+async fn the_export_command_writes_the_same_files() {
     let db = TestDatabase::seeded();
-    let mut conn = db.connect();
+    let mut conn = township_stats::db::connect_async(&db.url).await.unwrap();
     let dir = std::env::temp_dir().join(format!("ts-export-{}", db.name));
     let format = township_stats::formats::Format::Csv;
     let files =
         township_stats::export_files::write(&mut conn, format, &dir, "http://example.test", true)
+            .await
             .unwrap();
     assert_eq!(
         files,
@@ -136,6 +137,7 @@ fn the_export_command_writes_the_same_files() {
         ),
     ] {
         let files = township_stats::export_files::write(&mut conn, format, &dir, "http://x", false)
+            .await
             .unwrap();
         assert_eq!(files, [file]);
         assert!(std::fs::metadata(dir.join(file)).unwrap().len() > 1000);

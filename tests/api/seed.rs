@@ -39,7 +39,7 @@ fn loading_the_seed_again_changes_nothing() {
     let skipped = seed::load(&mut conn, false).unwrap();
     assert!(!skipped.ran, "unchanged files are not read again");
 
-    let version = township_stats::db::releases::data_version(&mut conn).unwrap();
+    let version = township_stats::db::releases::data_version_sync(&mut conn).unwrap();
     let forced = seed::load(&mut conn, true).unwrap();
     assert!(forced.ran);
     assert_eq!(forced.places_written, 0);
@@ -56,7 +56,7 @@ fn loading_the_seed_again_changes_nothing() {
         "ids and values are as they were"
     );
     assert_eq!(
-        township_stats::db::releases::data_version(&mut conn).unwrap(),
+        township_stats::db::releases::data_version_sync(&mut conn).unwrap(),
         version,
         "the data version (and so every ETag) stays"
     );

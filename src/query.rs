@@ -1,0 +1,279 @@
+//! The query layer: one place that turns a validated request into rows. It checks filter codes
+//! against the codes known for the data version, spells a category out as its indicator codes,
+//! applies the counting policy (a total counted once per filter and data version, remembered
+//! under a typed key) and loads the sources citations need. Handlers parse, call one function
+//! here, and render; web pages and writes go through the same functions.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
+
+use crate::db::memo::{Memo, TotalKey};
+use crate::db::observations::{After, ObservationFilter, ObservationWithRefs, Sort};
+use crate::db::releases::DataVersion;
+use crate::db::sources::SourceMeta;
+use crate::db::{self, Database};
+use crate::error::ApiError;
+
+/// Totals up to this are counted by reading at most this many matching ids (which stops early
+/// for large listings); larger ones are counted in full. Either way a total is counted once per
+/// data version and filter, and remembered.
+pub const EXACT_COUNT_CAP: i64 = 10_000;
+
+/// How many observations a listing returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// One page of at most this many rows; one more is read to know whether a next page exists.
+    Page(i64),
+    /// Every matching row, refused before any row is read when more than this many match.
+    Whole(i64),
+}
+
+/// A validated observation listing.
+#[derive(Debug, Clone)]
+pub struct ObservationRequest {
+    pub filter: ObservationFilter,
+    pub sort: Sort,
+    pub after: Option<After>,
+    pub rows: Rows,
+}
+
+/// What an observation listing found.
+pub struct ObservationPage {
+    /// With `Rows::Page(n)`, up to n + 1 rows: the extra one says a next page exists.
+    pub rows: Vec<ObservationWithRefs>,
+    /// How many observations match the filter, on every page.
+    pub total: i64,
+    /// Every source, for citations.
+    pub sources: Arc<Vec<SourceMeta>>,
+    /// When the data last changed.
+    pub changed_at: DateTime<Utc>,
+}
+
+/// The data version to answer under: the one the caching middleware read for this request, or
+/// the database's.
+async fn version_of(
+    conn: &mut AsyncPgConnection,
+    known: Option<DataVersion>,
+) -> Result<DataVersion, ApiError> {
+    match known {
+        Some(version) => Ok(version),
+        None => Ok(db::releases::data_version(conn).await?),
+    }
+}
+
+/// One listing of observations.
+pub async fn observations(
+    db: &Database,
+    known: Option<DataVersion>,
+    request: ObservationRequest,
+) -> Result<ObservationPage, ApiError> {
+    let memo = db.memo();
+    db.run(async |conn| {
+        let version = version_of(conn, known).await?;
+        let filter = prepare(conn, &memo, version.version, request.filter).await?;
+        let key = TotalKey {
+            version: version.version,
+            filter,
+        };
+        let (rows, total) = match request.rows {
+            Rows::Page(limit) => {
+                let rows = db::observations::page(
+                    conn,
+                    &key.filter,
+                    request.sort,
+                    request.after.as_ref(),
+                    limit + 1,
+                )
+                .await?;
+                let total = if request.after.is_none() && rows.len() as i64 <= limit {
+                    rows.len() as i64 // everything fits on this page
+                } else {
+                    total(conn, &memo, key).await?
+                };
+                (rows, total)
+            }
+            Rows::Whole(cap) => {
+                // Counting reads ids only; no row is loaded for a request that is refused.
+                let Some(n) = db::observations::count_up_to(conn, &key.filter, cap).await? else {
+                    return Err(too_many(cap));
+                };
+                let rows = db::observations::page(
+                    conn,
+                    &key.filter,
+                    request.sort,
+                    request.after.as_ref(),
+                    cap,
+                )
+                .await?;
+                let total = rows.len().max(n as usize) as i64;
+                (rows, total)
+            }
+        };
+        let sources = sources(conn, &memo, version.version).await?;
+        Ok(ObservationPage {
+            rows,
+            total,
+            sources,
+            changed_at: version.changed_at,
+        })
+    })
+    .await
+}
+
+fn too_many(cap: i64) -> ApiError {
+    ApiError::invalid(
+        "format",
+        format!(
+            "more than {cap} observations match, too many for one JSON-stat dataset: narrow the \
+             filters, give `limit`, or use format=csv"
+        ),
+    )
+}
+
+/// The filter of an export, checked and narrowed, with the sources its citations need.
+pub async fn observation_export(
+    db: &Database,
+    known: Option<DataVersion>,
+    filter: ObservationFilter,
+) -> Result<(ObservationFilter, Arc<Vec<SourceMeta>>), ApiError> {
+    let memo = db.memo();
+    db.run(async |conn| {
+        let version = version_of(conn, known).await?;
+        let filter = prepare(conn, &memo, version.version, filter).await?;
+        Ok((filter, sources(conn, &memo, version.version).await?))
+    })
+    .await
+}
+
+/// Every source, remembered per data version.
+pub async fn sources(
+    conn: &mut AsyncPgConnection,
+    memo: &Memo,
+    version: i64,
+) -> Result<Arc<Vec<SourceMeta>>, ApiError> {
+    Ok(memo
+        .sources(version, async || db::sources::all(conn).await)
+        .await?)
+}
+
+/// Every source under the current data version.
+pub async fn all_sources(
+    db: &Database,
+    known: Option<DataVersion>,
+) -> Result<Arc<Vec<SourceMeta>>, ApiError> {
+    let memo = db.memo();
+    db.run(async |conn| {
+        let version = version_of(conn, known).await?;
+        sources(conn, &memo, version.version).await
+    })
+    .await
+}
+
+/// The total of `key`, remembered; counted when not known.
+async fn total(conn: &mut AsyncPgConnection, memo: &Memo, key: TotalKey) -> Result<i64, ApiError> {
+    if let Some(total) = memo.total(&key) {
+        return Ok(total);
+    }
+    let total = match db::observations::count_up_to(conn, &key.filter, EXACT_COUNT_CAP).await? {
+        Some(n) => n,
+        None => db::observations::count(conn, &key.filter).await?,
+    };
+    memo.keep_total(key, total);
+    Ok(total)
+}
+
+/// A filter ready to run: its codes exist (404 otherwise) and its category is spelled out as
+/// indicator codes.
+async fn prepare(
+    conn: &mut AsyncPgConnection,
+    memo: &Memo,
+    version: i64,
+    filter: ObservationFilter,
+) -> Result<ObservationFilter, ApiError> {
+    if filter.places.is_empty() && filter.indicators.is_empty() && filter.category.is_none() {
+        return Ok(filter);
+    }
+    let known = memo
+        .codes(version, async || db::known_codes(conn).await)
+        .await?;
+    check_codes(&known, &filter)?;
+    narrow_by_category(conn, &known, filter).await
+}
+
+/// 404 for place or indicator codes in a filter that name nothing.
+fn check_codes(known: &db::memo::KnownCodes, filter: &ObservationFilter) -> Result<(), ApiError> {
+    let unknown = |codes: &[String], set: &std::collections::HashSet<String>| -> Vec<String> {
+        codes
+            .iter()
+            .filter(|c| !set.contains(*c))
+            .cloned()
+            .collect()
+    };
+    let places = unknown(&filter.places, &known.places);
+    if !places.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "no place has the code(s): {}",
+            places.join(", ")
+        )));
+    }
+    let indicators = unknown(&filter.indicators, &known.indicators);
+    if !indicators.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "no indicator has the code(s): {}",
+            indicators.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// A category filter spelled out as its indicator codes (intersected with any given), so that
+/// PostgreSQL plans with the statistics of those codes instead of guessing through the join.
+async fn narrow_by_category(
+    conn: &mut AsyncPgConnection,
+    known: &db::memo::KnownCodes,
+    mut filter: ObservationFilter,
+) -> Result<ObservationFilter, ApiError> {
+    let Some(category) = filter.category.clone() else {
+        return Ok(filter);
+    };
+    let Some(codes) = known.categories.get(&category) else {
+        check_category(conn, &category).await?;
+        return Err(ApiError::invalid(
+            "category",
+            format!("unknown category `{category}`"),
+        ));
+    };
+    let narrowed: Vec<String> = if filter.indicators.is_empty() {
+        codes.clone()
+    } else {
+        filter
+            .indicators
+            .iter()
+            .filter(|c| codes.contains(c))
+            .cloned()
+            .collect()
+    };
+    // An empty intersection keeps the given codes; the category condition then matches nothing.
+    if !narrowed.is_empty() {
+        filter.indicators = narrowed;
+    }
+    Ok(filter)
+}
+
+/// 400 for a category no indicator has, listing the ones that exist.
+pub async fn check_category(conn: &mut AsyncPgConnection, category: &str) -> Result<(), ApiError> {
+    let categories = db::indicators::categories(conn).await?;
+    if categories.iter().any(|c| c == category) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            "category",
+            format!(
+                "unknown category `{category}`, expected one of: {}",
+                categories.join(", ")
+            ),
+        ))
+    }
+}
