@@ -149,6 +149,9 @@ impl ApiError {
     }
 }
 
+/// Database errors by kind, never by message text (which follows the server's `lc_messages`).
+/// A request that outlives its timeout is ended by the service, which cancels its query; the
+/// server's `statement_timeout` is only a backstop behind that.
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
@@ -158,10 +161,6 @@ impl From<diesel::result::Error> for ApiError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => ApiError::unavailable(e),
-            // SQLSTATE 57014: the pool's statement_timeout, which equals the request timeout.
-            Error::DatabaseError(_, ref info) if info.message().contains("statement timeout") => {
-                ApiError::timeout()
-            }
             other => ApiError::internal(other),
         }
     }

@@ -51,6 +51,9 @@ pub struct PoolSettings {
 /// What every worker's [`Database`] shares: metrics, the memo, the export permits.
 struct Shared {
     waiting: prometheus::IntGauge,
+    /// Time to check a connection out, and time holding it: where a request's database time goes.
+    checkout_seconds: prometheus::Histogram,
+    held_seconds: prometheus::Histogram,
     errors: prometheus::IntCounterVec,
     memo: Arc<memo::Memo>,
     exports: Arc<tokio::sync::Semaphore>,
@@ -82,10 +85,31 @@ impl Database {
             ),
             &["kind"],
         )?;
+        let buckets = vec![
+            0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
+        ];
+        let checkout_seconds = prometheus::Histogram::with_opts(
+            prometheus::HistogramOpts::new(
+                "township_stats_db_checkout_seconds",
+                "Time requests and streams waited for a pooled connection",
+            )
+            .buckets(buckets.clone()),
+        )?;
+        let held_seconds = prometheus::Histogram::with_opts(
+            prometheus::HistogramOpts::new(
+                "township_stats_db_held_seconds",
+                "Time a request or stream batch held its connection (its queries)",
+            )
+            .buckets(buckets),
+        )?;
+        registry.register(Box::new(checkout_seconds.clone()))?;
+        registry.register(Box::new(held_seconds.clone()))?;
         registry.register(Box::new(waiting.clone()))?;
         registry.register(Box::new(errors.clone()))?;
         let shared = Arc::new(Shared {
             waiting,
+            checkout_seconds,
+            held_seconds,
             errors,
             memo: Default::default(),
             exports: Arc::new(tokio::sync::Semaphore::new(settings.exports)),
@@ -161,8 +185,12 @@ impl Database {
     ) -> Result<T, ApiError> {
         let shared = &self.shared;
         shared.waiting.inc();
+        let started = std::time::Instant::now();
         let checkout = tokio::time::timeout(shared.wait, self.pool.get()).await;
         shared.waiting.dec();
+        shared
+            .checkout_seconds
+            .observe(started.elapsed().as_secs_f64());
         let conn = match checkout {
             Ok(Ok(conn)) => conn,
             Ok(Err(e)) => {
@@ -184,7 +212,18 @@ impl Database {
             finished: false,
             errors: shared.errors.clone(),
         };
-        let result = f(&mut guard.conn).await;
+        let started = std::time::Instant::now();
+        let mut result = f(&mut guard.conn).await;
+        shared.held_seconds.observe(started.elapsed().as_secs_f64());
+        if let Err(ApiError::Internal(cause)) = result {
+            // An error says nothing of its SQLSTATE through diesel; the connection tells
+            // whether the server went away (a terminated backend) or the query failed.
+            result = Err(if alive(&mut guard.conn).await {
+                ApiError::Internal(cause)
+            } else {
+                ApiError::Unavailable(cause)
+            });
+        }
         guard.finished = true;
         match &result {
             Err(ApiError::Unavailable(_)) => {
@@ -196,6 +235,15 @@ impl Database {
         }
         result
     }
+}
+
+/// Whether a connection still answers, within a second.
+async fn alive(conn: &mut AsyncPgConnection) -> bool {
+    let ping = diesel::sql_query("SELECT 1").execute(conn);
+    matches!(
+        tokio::time::timeout(Duration::from_secs(1), ping).await,
+        Ok(Ok(_))
+    )
 }
 
 /// A connection lent to a request; dropped unfinished, it cancels the query and is discarded.

@@ -109,6 +109,23 @@ async fn a_request_that_outlives_its_timeout_is_503() {
     assert!(started.elapsed() >= Duration::from_secs(1));
     let problem = assert_problem(response, 503).await;
     assert_eq!(problem["type"], "urn:township-stats:problem:timeout");
+    // The query of the abandoned request is cancelled on the server at once, long before the
+    // statement timeout (the request timeout plus 5 s) would end it.
+    let mut watcher = app.db.connect();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let waiting: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock')",
+        ))
+        .get_result(&mut watcher)
+        .unwrap();
+        if waiting == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the abandoned query still waits");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     drop(conn);
 }
 

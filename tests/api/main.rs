@@ -15,6 +15,7 @@ mod observations;
 mod openapi;
 mod places;
 mod portals;
+mod request_path;
 mod seed;
 mod sources;
 mod synth;
