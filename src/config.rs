@@ -89,7 +89,7 @@ impl Default for Config {
             rate_limit_rps: 50,
             rate_limit_burst: 100,
             rate_limit_key: RateLimitKey::Peer,
-            export_concurrency: 8,
+            export_concurrency: 32,
         }
     }
 }

@@ -27,6 +27,7 @@ pub async fn write(
 ) -> anyhow::Result<Vec<String>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let sources = db::sources::all(conn).await?;
+    let names = std::sync::Arc::new(db::known_codes(conn).await?);
     let total = db::observations::count(conn, &ObservationFilter::default()).await?;
     let citer = Citer::new(base_url, sources.clone());
     let mut written = Vec::new();
@@ -38,6 +39,7 @@ pub async fn write(
                 "observations.sdmx.csv"
             };
             let mut export = exports::observations(
+                names,
                 ObservationFilter::default(),
                 Sort::Id,
                 None,
@@ -87,9 +89,15 @@ pub async fn write(
             }
         }
         Format::JsonStat | Format::Json => {
-            let rows =
-                db::observations::page(conn, &ObservationFilter::default(), Sort::Id, None, total)
-                    .await?;
+            let rows = db::observations::page(
+                conn,
+                &names,
+                &ObservationFilter::default(),
+                Sort::Id,
+                None,
+                total,
+            )
+            .await?;
             let views: Vec<ObservationView> = rows
                 .into_iter()
                 .map(|row| ObservationView::new(row, Lang::Zh, &citer))

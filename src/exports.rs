@@ -2,6 +2,7 @@
 //! endpoints (`format=csv`), the bulk downloads and the `export` command.
 
 use crate::citation::Citer;
+use crate::db::memo::KnownCodes;
 use crate::db::observations::{After, ObservationFilter, ObservationWithRefs, Sort};
 use crate::db::places::{Place, PlaceFilter};
 use crate::domain::Lang;
@@ -11,9 +12,10 @@ use crate::formats::{sdmx, Format};
 use crate::views::ObservationView;
 use diesel_async::AsyncPgConnection;
 use futures_util::future::LocalBoxFuture;
+use std::sync::Arc;
 
 /// Rows fetched from PostgreSQL per batch when no `limit` is given.
-pub const BATCH_ROWS: i64 = 5_000;
+pub const BATCH_ROWS: i64 = 1_000;
 
 /// Reads up to `size` rows after a key, on the connection it is lent.
 type Fetch<R, K> = Box<
@@ -113,9 +115,10 @@ impl<R, K> CsvExport<R, K> {
     }
 }
 
-/// Observations matching `filter` in `sort` order, as CSV or SDMX-CSV.
+/// Observations matching `filter` in `sort` order, as CSV or SDMX-CSV, named from `names`.
 #[allow(clippy::too_many_arguments)]
 pub fn observations(
+    names: Arc<KnownCodes>,
     filter: ObservationFilter,
     sort: Sort,
     after: Option<After>,
@@ -137,9 +140,9 @@ pub fn observations(
         after,
         limit,
         Box::new(move |conn, after, size| {
-            let filter = filter.clone();
+            let (names, filter) = (names.clone(), filter.clone());
             Box::pin(async move {
-                Ok(crate::db::observations::page(conn, &filter, sort, after, size).await?)
+                Ok(crate::db::observations::page(conn, &names, &filter, sort, after, size).await?)
             })
         }),
         move |row| After::of(sort, row),
@@ -148,7 +151,7 @@ pub fn observations(
             if sdmx {
                 sdmx::record(&view).to_vec()
             } else {
-                csv::observation_record(&view).to_vec()
+                csv::record(&csv::OBSERVATION_FIELDS, &view).to_vec()
             }
         },
     )
@@ -173,7 +176,7 @@ pub fn places(
             })
         }),
         |p| p.code.clone(),
-        |p| csv::place_record(&p).to_vec(),
+        |p| csv::record(&csv::PLACE_FIELDS, &p).to_vec(),
     )
 }
 
@@ -202,7 +205,7 @@ pub fn indicators(
             })
         }),
         |i| i.code.clone(),
-        |i| csv::indicator_record(&i).to_vec(),
+        |i| csv::record(&csv::INDICATOR_FIELDS, &i).to_vec(),
     )
 }
 
@@ -223,6 +226,6 @@ pub fn sources(
             })
         }),
         |s| s.id.clone(),
-        |s| csv::source_record(&s).to_vec(),
+        |s| csv::record(&csv::SOURCE_FIELDS, &s).to_vec(),
     )
 }

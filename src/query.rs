@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 
-use crate::db::memo::{Memo, TotalKey};
+use crate::db::memo::{KnownCodes, Memo, TotalKey};
 use crate::db::observations::{After, ObservationFilter, ObservationWithRefs, Sort};
 use crate::db::releases::DataVersion;
 use crate::db::sources::SourceMeta;
@@ -72,7 +72,8 @@ pub async fn observations(
     let memo = db.memo();
     db.run(async |conn| {
         let version = version_of(conn, known).await?;
-        let filter = prepare(conn, &memo, version.version, request.filter).await?;
+        let names = names(conn, &memo, version.version).await?;
+        let filter = prepare(conn, &names, request.filter).await?;
         let key = TotalKey {
             version: version.version,
             filter,
@@ -81,6 +82,7 @@ pub async fn observations(
             Rows::Page(limit) => {
                 let rows = db::observations::page(
                     conn,
+                    &names,
                     &key.filter,
                     request.sort,
                     request.after.as_ref(),
@@ -101,6 +103,7 @@ pub async fn observations(
                 };
                 let rows = db::observations::page(
                     conn,
+                    &names,
                     &key.filter,
                     request.sort,
                     request.after.as_ref(),
@@ -132,19 +135,42 @@ fn too_many(cap: i64) -> ApiError {
     )
 }
 
-/// The filter of an export, checked and narrowed, with the sources its citations need.
+/// What an export of observations needs: its filter checked and narrowed, the names of places
+/// and indicators, and the sources its citations quote.
+pub struct ExportPlan {
+    pub filter: ObservationFilter,
+    pub names: Arc<KnownCodes>,
+    pub sources: Arc<Vec<SourceMeta>>,
+}
+
+/// Prepares an export of the observations matching `filter`.
 pub async fn observation_export(
     db: &Database,
     known: Option<DataVersion>,
     filter: ObservationFilter,
-) -> Result<(ObservationFilter, Arc<Vec<SourceMeta>>), ApiError> {
+) -> Result<ExportPlan, ApiError> {
     let memo = db.memo();
     db.run(async |conn| {
         let version = version_of(conn, known).await?;
-        let filter = prepare(conn, &memo, version.version, filter).await?;
-        Ok((filter, sources(conn, &memo, version.version).await?))
+        let names = names(conn, &memo, version.version).await?;
+        Ok(ExportPlan {
+            filter: prepare(conn, &names, filter).await?,
+            sources: sources(conn, &memo, version.version).await?,
+            names,
+        })
     })
     .await
+}
+
+/// Every place and indicator with its names, remembered per data version.
+pub async fn names(
+    conn: &mut AsyncPgConnection,
+    memo: &Memo,
+    version: i64,
+) -> Result<Arc<KnownCodes>, ApiError> {
+    Ok(memo
+        .codes(version, async || db::known_codes(conn).await)
+        .await?)
 }
 
 /// Every source, remembered per data version.
@@ -188,29 +214,22 @@ async fn total(conn: &mut AsyncPgConnection, memo: &Memo, key: TotalKey) -> Resu
 /// indicator codes.
 async fn prepare(
     conn: &mut AsyncPgConnection,
-    memo: &Memo,
-    version: i64,
+    known: &KnownCodes,
     filter: ObservationFilter,
 ) -> Result<ObservationFilter, ApiError> {
-    if filter.places.is_empty() && filter.indicators.is_empty() && filter.category.is_none() {
-        return Ok(filter);
-    }
-    let known = memo
-        .codes(version, async || db::known_codes(conn).await)
-        .await?;
-    check_codes(&known, &filter)?;
-    narrow_by_category(conn, &known, filter).await
+    check_codes(known, &filter)?;
+    narrow_by_category(conn, known, filter).await
 }
 
 /// 404 for place or indicator codes in a filter that name nothing.
-fn check_codes(known: &db::memo::KnownCodes, filter: &ObservationFilter) -> Result<(), ApiError> {
-    let unknown = |codes: &[String], set: &std::collections::HashSet<String>| -> Vec<String> {
+fn check_codes(known: &KnownCodes, filter: &ObservationFilter) -> Result<(), ApiError> {
+    fn unknown<T>(codes: &[String], known: &std::collections::HashMap<String, T>) -> Vec<String> {
         codes
             .iter()
-            .filter(|c| !set.contains(*c))
+            .filter(|c| !known.contains_key(*c))
             .cloned()
             .collect()
-    };
+    }
     let places = unknown(&filter.places, &known.places);
     if !places.is_empty() {
         return Err(ApiError::NotFound(format!(
@@ -232,7 +251,7 @@ fn check_codes(known: &db::memo::KnownCodes, filter: &ObservationFilter) -> Resu
 /// PostgreSQL plans with the statistics of those codes instead of guessing through the join.
 async fn narrow_by_category(
     conn: &mut AsyncPgConnection,
-    known: &db::memo::KnownCodes,
+    known: &KnownCodes,
     mut filter: ObservationFilter,
 ) -> Result<ObservationFilter, ApiError> {
     let Some(category) = filter.category.clone() else {

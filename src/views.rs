@@ -220,6 +220,8 @@ impl ObservationView {
     ) -> ObservationView {
         let ObservationRow {
             id,
+            indicator_code: _,
+            place_code: _,
             period_start,
             period_end,
             kind,

@@ -276,27 +276,32 @@ pub async fn connect_async(database_url: &str) -> anyhow::Result<AsyncPgConnecti
     Ok(conn)
 }
 
-/// Every place code and indicator code.
+/// Every place and indicator, with their names, and the indicators of each category.
 pub async fn known_codes(conn: &mut AsyncPgConnection) -> QueryResult<memo::KnownCodes> {
-    let indicators: Vec<(String, String)> = schema::indicators::table
-        .select((schema::indicators::code, schema::indicators::category))
+    use observations::{IndicatorRef, PlaceRef};
+    let indicators: Vec<(IndicatorRef, String)> = schema::indicators::table
+        .select((IndicatorRef::as_select(), schema::indicators::category))
         .load(conn)
         .await?;
     let mut categories: std::collections::HashMap<String, Vec<String>> = Default::default();
-    for (code, category) in &indicators {
+    for (indicator, category) in &indicators {
         categories
             .entry(category.clone())
             .or_default()
-            .push(code.clone());
+            .push(indicator.code.clone());
     }
     Ok(memo::KnownCodes {
         places: schema::places::table
-            .select(schema::places::code)
-            .load::<String>(conn)
+            .select(PlaceRef::as_select())
+            .load::<PlaceRef>(conn)
             .await?
             .into_iter()
+            .map(|p| (p.code.clone(), p))
             .collect(),
-        indicators: indicators.into_iter().map(|(code, _)| code).collect(),
+        indicators: indicators
+            .into_iter()
+            .map(|(i, _)| (i.code.clone(), i))
+            .collect(),
         categories,
     })
 }

@@ -9,56 +9,85 @@ use crate::views::ObservationView;
 /// The UTF-8 byte order mark that makes Excel read the file as UTF-8.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// A column: its header and how a row's value is written in it.
+pub type Column<T> = (&'static str, fn(&T) -> String);
+
+/// The headers of `columns`, in order.
+const fn headers<T, const N: usize>(columns: &[Column<T>; N]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = columns[i].0;
+        i += 1;
+    }
+    out
+}
+
 /// The columns of an observation row, in order. Documented in README.md; never reorder.
-pub const OBSERVATION_COLUMNS: [&str; 22] = [
-    "id",
-    "indicator_code",
-    "indicator_name_zh",
-    "indicator_name_en",
-    "place_code",
-    "place_name_zh",
-    "place_name_en",
-    "place_level",
-    "period_start",
-    "period_end",
-    "kind",
-    "value",
-    "unit",
-    "qualifier",
-    "value_as_written",
-    "unit_as_written",
-    "note",
-    "source",
-    "quote",
-    "url",
-    "citation_zh",
-    "citation_en",
+pub const OBSERVATION_FIELDS: [Column<ObservationView>; 22] = [
+    ("id", |o| o.id.to_string()),
+    ("indicator_code", |o| o.indicator.code.clone()),
+    ("indicator_name_zh", |o| o.indicator.name_zh.clone()),
+    ("indicator_name_en", |o| o.indicator.name_en.clone()),
+    ("place_code", |o| o.place.code.clone()),
+    ("place_name_zh", |o| o.place.name_zh.clone()),
+    ("place_name_en", |o| o.place.name_en.clone()),
+    ("place_level", |o| o.place.level.to_string()),
+    ("period_start", |o| o.period_start.to_string()),
+    ("period_end", |o| o.period_end.to_string()),
+    ("kind", |o| o.kind.to_string()),
+    ("value", |o| o.value.to_string()),
+    ("unit", |o| o.unit.clone()),
+    ("qualifier", |o| o.qualifier.to_string()),
+    ("value_as_written", |o| o.value_as_written.clone()),
+    ("unit_as_written", |o| o.unit_as_written.clone()),
+    ("note", |o| o.note.clone().unwrap_or_default()),
+    ("source", |o| o.source.clone()),
+    ("quote", |o| o.quote.clone()),
+    ("url", |o| o.url.clone()),
+    ("citation_zh", |o| o.citation.zh.clone()),
+    ("citation_en", |o| o.citation.en.clone()),
 ];
+pub const OBSERVATION_COLUMNS: [&str; 22] = headers(&OBSERVATION_FIELDS);
 
-pub const PLACE_COLUMNS: [&str; 5] = ["code", "parent_code", "level", "name_zh", "name_en"];
-
-pub const INDICATOR_COLUMNS: [&str; 8] = [
-    "code",
-    "name_zh",
-    "name_en",
-    "category",
-    "unit",
-    "value_type",
-    "description_zh",
-    "description_en",
+pub const PLACE_FIELDS: [Column<Place>; 5] = [
+    ("code", |p| p.code.clone()),
+    ("parent_code", |p| p.parent_code.clone().unwrap_or_default()),
+    ("level", |p| p.level.to_string()),
+    ("name_zh", |p| p.name_zh.clone()),
+    ("name_en", |p| p.name_en.clone()),
 ];
+pub const PLACE_COLUMNS: [&str; 5] = headers(&PLACE_FIELDS);
 
-pub const SOURCE_COLUMNS: [&str; 9] = [
-    "id",
-    "title_zh",
-    "title_en",
-    "publisher_zh",
-    "publisher_en",
-    "published_on",
-    "url",
-    "licence",
-    "sha256",
+pub const INDICATOR_FIELDS: [Column<Indicator>; 8] = [
+    ("code", |i| i.code.clone()),
+    ("name_zh", |i| i.name_zh.clone()),
+    ("name_en", |i| i.name_en.clone()),
+    ("category", |i| i.category.clone()),
+    ("unit", |i| i.unit.clone()),
+    ("value_type", |i| i.value_type.to_string()),
+    ("description_zh", |i| i.description_zh.clone()),
+    ("description_en", |i| i.description_en.clone()),
 ];
+pub const INDICATOR_COLUMNS: [&str; 8] = headers(&INDICATOR_FIELDS);
+
+pub const SOURCE_FIELDS: [Column<SourceMeta>; 9] = [
+    ("id", |s| s.id.clone()),
+    ("title_zh", |s| s.title_zh.clone()),
+    ("title_en", |s| s.title_en.clone()),
+    ("publisher_zh", |s| s.publisher_zh.clone()),
+    ("publisher_en", |s| s.publisher_en.clone()),
+    ("published_on", |s| s.published_on.to_string()),
+    ("url", |s| s.url.clone().unwrap_or_default()),
+    ("licence", |s| s.licence.clone()),
+    ("sha256", |s| s.sha256.clone()),
+];
+pub const SOURCE_COLUMNS: [&str; 9] = headers(&SOURCE_FIELDS);
+
+/// One row written in `columns`.
+pub fn record<T, const N: usize>(columns: &[Column<T>; N], row: &T) -> [String; N] {
+    columns.map(|(_, value)| value(row))
+}
 
 /// Writes CSV records into memory, one batch at a time.
 pub struct CsvBatch {
@@ -96,68 +125,4 @@ impl CsvBatch {
             .into_inner()
             .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))
     }
-}
-
-pub fn observation_record(o: &ObservationView) -> [String; 22] {
-    [
-        o.id.to_string(),
-        o.indicator.code.clone(),
-        o.indicator.name_zh.clone(),
-        o.indicator.name_en.clone(),
-        o.place.code.clone(),
-        o.place.name_zh.clone(),
-        o.place.name_en.clone(),
-        o.place.level.to_string(),
-        o.period_start.to_string(),
-        o.period_end.to_string(),
-        o.kind.to_string(),
-        o.value.to_string(),
-        o.unit.clone(),
-        o.qualifier.to_string(),
-        o.value_as_written.clone(),
-        o.unit_as_written.clone(),
-        o.note.clone().unwrap_or_default(),
-        o.source.clone(),
-        o.quote.clone(),
-        o.url.clone(),
-        o.citation.zh.clone(),
-        o.citation.en.clone(),
-    ]
-}
-
-pub fn place_record(p: &Place) -> [String; 5] {
-    [
-        p.code.clone(),
-        p.parent_code.clone().unwrap_or_default(),
-        p.level.to_string(),
-        p.name_zh.clone(),
-        p.name_en.clone(),
-    ]
-}
-
-pub fn indicator_record(i: &Indicator) -> [String; 8] {
-    [
-        i.code.clone(),
-        i.name_zh.clone(),
-        i.name_en.clone(),
-        i.category.clone(),
-        i.unit.clone(),
-        i.value_type.to_string(),
-        i.description_zh.clone(),
-        i.description_en.clone(),
-    ]
-}
-
-pub fn source_record(s: &SourceMeta) -> [String; 9] {
-    [
-        s.id.clone(),
-        s.title_zh.clone(),
-        s.title_en.clone(),
-        s.publisher_zh.clone(),
-        s.publisher_en.clone(),
-        s.published_on.to_string(),
-        s.url.clone().unwrap_or_default(),
-        s.licence.clone(),
-        s.sha256.clone(),
-    ]
 }

@@ -49,16 +49,22 @@ pub async fn download_observations(
     public_url: web::Data<PublicUrl>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let sources = crate::query::all_sources(&db, super::data_version(&req)).await?;
-    let export = exports::observations(
+    let plan = crate::query::observation_export(
+        &db,
+        super::data_version(&req),
         ObservationFilter::default(),
+    )
+    .await?;
+    let export = exports::observations(
+        plan.names,
+        plan.filter,
         Sort::Id,
         None,
         None,
         Format::Csv,
         query.bom.unwrap_or(false),
         Lang::Zh,
-        Citer::new(&public_url.for_request(&req), sources.to_vec()),
+        Citer::new(&public_url.for_request(&req), plan.sources.to_vec()),
     );
     csv(&db, export, "observations.csv")
 }

@@ -246,16 +246,17 @@ pub async fn list_observations(
     let version = super::data_version(&req);
 
     if matches!(format, Format::Csv | Format::SdmxCsv) {
-        let (filter, sources) = query::observation_export(&db, version, request.filter).await?;
+        let plan = query::observation_export(&db, version, request.filter).await?;
         let export = exports::observations(
-            filter,
+            plan.names,
+            plan.filter,
             sort,
             request.after,
             query.limit.map(|_| limit),
             format,
             query.bom.unwrap_or(false),
             lang,
-            Citer::new(&base_url, sources.to_vec()),
+            Citer::new(&base_url, plan.sources.to_vec()),
         );
         return super::csv_response(&db, export, format.content_type(), &query.filename(format));
     }

@@ -64,11 +64,6 @@ async fn slow_downloads_hold_no_connection_while_the_api_keeps_answering() {
         assert_eq!(response.status(), 200, "{path}");
         assert!(started.elapsed() < Duration::from_secs(1), "{path} waited");
     }
-    let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(
-        metrics.contains("township_stats_db_pool_waiting 0"),
-        "nothing waits for a connection"
-    );
     drop(stalled);
 }
 
