@@ -47,19 +47,41 @@ echo "observations: $rows; series: $nkeys; $(nproc) cores; wrk -t2 -c32 -d${secs
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
-serve() { # binary port
+serve() { # binary port → its pid in $served
     RATE_LIMIT_RPS=0 BIND="127.0.0.1:$2" RUST_LOG=warn PREPARE_DATABASE=false "$1" serve &
-    pids+=($!)
+    served=$!
+    pids+=($served)
     until curl -fsS "http://127.0.0.1:$2/readyz" >/dev/null 2>&1; do sleep 0.2; done
 }
 serve "$bin" "$port"
-[ -n "$old" ] && serve "$old" $((port + 1))
+new_pid=$served
+old_pid=
+if [ -n "$old" ]; then serve "$old" $((port + 1)); old_pid=$served; fi
 
-wrk_random() { # label base-url [PATH_FMT] → "rps p50 p99 errors" on stdout, the report in $work
+# CPU time (clock ticks) of a process, and of every PostgreSQL process together.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# PostgreSQL: every live process, plus what the postmaster has collected from backends that ended
+# (pgbench's end with it).
+pg_ticks() {
+    local master
+    master=$(pgrep -x -o postgres)
+    { for p in $(pgrep -x postgres); do awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null; done
+      awk '{print $16 + $17}' "/proc/$master/stat"; } | awk '{s += $1} END {print s + 0}'
+}
+hz=$(getconf CLK_TCK)
+
+wrk_random() { # label base-url [PATH_FMT] [pid] → "rps p50 p99 errors cpu" on stdout
+    local pid=${4:-} s0=0 s1=0 p0 p1
+    [ -n "$pid" ] && s0=$(ticks "$pid")
+    p0=$(pg_ticks)
     KEYS="$work/keys.csv" PATH_FMT="${3:-}" wrk -t2 -c32 -d"${secs}s" --latency \
         -s bench/random-series.lua "$2" >"$work/wrk-$1.txt"
-    awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad+=$5}
-         /Socket errors/ {bad+=$4+$6+$8+$10} END {printf "%.0f %s %s %d\n", rps, p50, p99, bad}' \
+    [ -n "$pid" ] && s1=$(ticks "$pid")
+    p1=$(pg_ticks)
+    awk -v s=$((s1 - s0)) -v p=$((p1 - p0)) -v hz="$hz" '
+         /requests in/ {n=$1} /Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad+=$5}
+         /Socket errors/ {bad+=$4+$6+$8+$10}
+         END {printf "%.0f %s %s %d service:%.0fus+postgres:%.0fus\n", rps, p50, p99, bad, s/hz/n*1e6, p/hz/n*1e6}' \
         "$work/wrk-$1.txt"
 }
 warm() { # base-url [PATH_FMT]
@@ -68,7 +90,7 @@ warm() { # base-url [PATH_FMT]
 best() { # label run1 run2: keeps the run with more requests/s
     local a=($2) b=($3)
     if [ "${b[0]}" -gt "${a[0]}" ]; then a=("${b[@]}"); fi
-    printf "%-28s %8s req/s  p50 %9s  p99 %9s  errors %s\n" "$1" "${a[0]}" "${a[1]}" "${a[2]}" "${a[3]}"
+    printf "%-28s %8s req/s  p50 %9s  p99 %9s  errors %s  CPU a request %s\n" "$1" "${a[0]}" "${a[1]}" "${a[2]}" "${a[3]}" "${a[4]:-}"
 }
 
 # The SQL one series listing needs (the page, joined to its names), on a key drawn at random.
@@ -84,25 +106,29 @@ WHERE o.id IN (SELECT o2.id FROM observations o2 JOIN bench_keys k ON k.n = :n
 ORDER BY o.place_code, o.id;
 SQL
 pgbench_random() {
+    local p0 p1 n
+    p0=$(pg_ticks)
     (cd "$work" && pgbench -n -M prepared -c32 -j2 -T"$secs" -f series.sql -l --log-prefix=pg "$db" \
         >pgbench.txt 2>&1)
     local tps p50 p99
+    p1=$(pg_ticks)
     tps=$(awk '/^tps/ {printf "%.0f", $3}' "$work/pgbench.txt")
+    n=$(awk '/number of transactions actually processed/ {print $6}' "$work/pgbench.txt")
     read -r p50 p99 < <(cat "$work"/pg.* | awk '{print $3}' | sort -n |
         awk '{a[NR]=$1} END {printf "%.2fms %.2fms\n", a[int(NR*0.5)]/1000, a[int(NR*0.99)]/1000}')
     rm -f "$work"/pg.*
-    echo "$tps $p50 $p99 0"
+    echo "$tps $p50 $p99 0 postgres:$(awk -v p=$((p1 - p0)) -v hz="$hz" -v n="$n" 'BEGIN {printf "%.0f", p/hz/n*1e6}')us"
 }
 
 echo "== a. random series at 32 connections"
 warm "http://127.0.0.1:$port"
 [ -n "$old" ] && warm "http://127.0.0.1:$((port + 1))"
 (cd "$work" && pgbench -n -M prepared -c32 -j2 -T5 -f series.sql "$db" >/dev/null 2>&1)
-new1=$(wrk_random new1 "http://127.0.0.1:$port")
-[ -n "$old" ] && old1=$(wrk_random old1 "http://127.0.0.1:$((port + 1))")
+new1=$(wrk_random new1 "http://127.0.0.1:$port" "" "$new_pid")
+[ -n "$old" ] && old1=$(wrk_random old1 "http://127.0.0.1:$((port + 1))" "" "$old_pid")
 pg=$(pgbench_random)
-new2=$(wrk_random new2 "http://127.0.0.1:$port")
-[ -n "$old" ] && old2=$(wrk_random old2 "http://127.0.0.1:$((port + 1))")
+new2=$(wrk_random new2 "http://127.0.0.1:$port" "" "$new_pid")
+[ -n "$old" ] && old2=$(wrk_random old2 "http://127.0.0.1:$((port + 1))" "" "$old_pid")
 best "service (this build)" "$new1" "$new2"
 [ -n "$old" ] && best "service ($(basename "$old"))" "$old1" "$old2"
 best "pgbench prepared" "$pg" "$pg"
@@ -131,7 +157,7 @@ until curl -fsS "http://127.0.0.1:$((port + 2))/-/versions.json" >/dev/null 2>&1
 name=$(basename "$sqlite" .db)
 fmt="/$name/observations.json?place_code=%s&indicator_code=%s&_shape=array"
 warm "http://127.0.0.1:$((port + 2))" "$fmt"
-ds=$(wrk_random datasette "http://127.0.0.1:$((port + 2))" "$fmt")
+ds=$(wrk_random datasette "http://127.0.0.1:$((port + 2))" "$fmt" | cut -d' ' -f1-4)
 best "datasette" "$ds" "$ds"
 
 echo "== b. where the database time goes (this build, cumulative since start)"

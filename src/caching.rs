@@ -65,6 +65,24 @@ fn http_date(at: DateTime<Utc>) -> String {
     at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
+thread_local! {
+    /// The Last-Modified of the latest data version this worker has answered under.
+    static LAST_MODIFIED: std::cell::RefCell<(i64, String)> = const {
+        std::cell::RefCell::new((i64::MIN, String::new()))
+    };
+}
+
+/// `Last-Modified` for `version`, formatted once per version and worker.
+fn last_modified(version: &DataVersion) -> String {
+    LAST_MODIFIED.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.0 != version.version {
+            *cell = (version.version, http_date(version.changed_at));
+        }
+        cell.1.clone()
+    })
+}
+
 fn not_modified_since(req: &ServiceRequest, changed_at: DateTime<Utc>) -> bool {
     req.headers()
         .get(header::IF_MODIFIED_SINCE)
@@ -132,7 +150,7 @@ pub async fn conditional_get(
     // Handlers key what they remember by this version; reading it once per request is enough.
     actix_web::HttpMessage::extensions_mut(&req).insert(version);
     let etag = etag(&version, &req);
-    let last_modified = http_date(version.changed_at);
+    let last_modified = last_modified(&version);
     let cache_control = format!("public, max-age={}", policy.max_age_secs);
     let validators = [
         (header::ETAG, etag.clone()),

@@ -151,7 +151,7 @@ fn tls_connector() -> Result<postgres_openssl::MakeTlsConnector, openssl::error:
 pub async fn connect(
     config: &tokio_postgres::Config,
 ) -> Result<(AsyncPgConnection, tokio_postgres::CancelToken, bool), ConnectionError> {
-    let setup = |e: tokio_postgres::Error| ConnectionError::BadConnection(e.to_string());
+    let setup = |e: tokio_postgres::Error| ConnectionError::BadConnection(with_causes(&e));
     let tls = config.get_ssl_mode() != tokio_postgres::config::SslMode::Disable;
     let (client, cancel) = if tls {
         let connector =
@@ -171,6 +171,19 @@ pub async fn connect(
         )
     };
     Ok((client, cancel, tls))
+}
+
+/// An error with the causes behind it: tokio-postgres says "db error" and keeps the server's
+/// message in its source.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
 }
 
 impl managed::Manager for Manager {
