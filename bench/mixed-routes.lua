@@ -30,15 +30,42 @@ local routes = {
   function(p, i) return "/readyz" end,
 }
 
+local threads = {}
+
 function setup(thread)
   thread:set("seed", math.random(1, 1e9))
+  table.insert(threads, thread)
 end
 
 function init(args)
   math.randomseed(seed or os.time())
+  failures = {}
 end
+
+local last = ""
 
 function request()
   local k = keys[math.random(#keys)]
-  return wrk.format("GET", routes[math.random(#routes)](k[1], k[2]))
+  last = routes[math.random(#routes)](k[1], k[2])
+  return wrk.format("GET", last)
+end
+
+-- Counts answers that are not 2xx by status and route (its path up to "?"), reported at the end.
+function response(status, headers, body)
+  if status >= 300 then
+    local key = status .. " " .. last:gsub("%?.*", "")
+    failures[key] = (failures[key] or 0) + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for key, n in pairs(thread:get("failures")) do
+      total[key] = (total[key] or 0) + n
+    end
+  end
+  for key, n in pairs(total) do
+    io.write(string.format("not 2xx: %s x %d\n", key, n))
+  end
 end

@@ -142,6 +142,10 @@ pub async fn conditional_get(
     };
     let version = match version {
         Ok(version) => version,
+        // The document does not depend on the data: served without validators, not refused.
+        Err(_) if req.path() == "/openapi.json" => {
+            return Ok(next.call(req).await?.map_into_left_body());
+        }
         Err(e) => {
             let response = e.error_response();
             return Ok(req.into_response(response).map_into_right_body());
@@ -209,15 +213,36 @@ fn add_headers<B>(res: &mut ServiceResponse<B>, headers: [(header::HeaderName, S
 }
 
 /// Answers HEAD wherever GET is answered: the method is read as GET for routing, and the HTTP
-/// layer sends the headers without the body.
+/// layer sends the headers without the body. A method outside RFC 9110's and PATCH is read as
+/// `OTHER`, so that no client can make up metric labels (each new method name would otherwise
+/// be a new series in /metrics); it is answered 405 like any method a route does not take.
 pub async fn head_as_get(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if req.method() == Method::HEAD {
+    let method = req.method().clone();
+    if method == Method::HEAD {
         req.head_mut().method = Method::GET;
+    } else if !KNOWN_METHODS.contains(&method) {
+        req.head_mut().method = other_method();
     }
     next.call(req).await
+}
+
+const KNOWN_METHODS: [Method; 8] = [
+    Method::GET,
+    Method::POST,
+    Method::PUT,
+    Method::DELETE,
+    Method::OPTIONS,
+    Method::CONNECT,
+    Method::PATCH,
+    Method::TRACE,
+];
+
+/// The one method every unknown method is counted as.
+fn other_method() -> Method {
+    Method::from_bytes(b"OTHER").unwrap_or(Method::TRACE)
 }
 
 #[cfg(test)]

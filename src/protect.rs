@@ -61,6 +61,13 @@ pub async fn enforce_limits(
             .into_response(err.error_response())
             .map_into_right_body())
     };
+    if let Some(parameter) = with_nul(&req) {
+        let detail = format!(
+            "`{parameter}` holds a NUL character (%00), which no code, name or text here can \
+             contain"
+        );
+        return refuse(req, ApiError::invalid(parameter, detail));
+    }
     let query = req.query_string().len();
     if query > limits.query_max_bytes {
         let detail = format!(
@@ -110,6 +117,24 @@ pub async fn enforce_limits(
     }
 }
 
+/// The query parameter (or `path`) whose decoded value holds a NUL character, which PostgreSQL
+/// text cannot hold.
+fn with_nul(req: &ServiceRequest) -> Option<String> {
+    // The path is matched as it is sent; only `%00` decodes to a NUL.
+    if req
+        .uri()
+        .path()
+        .as_bytes()
+        .windows(3)
+        .any(|w| w.eq_ignore_ascii_case(b"%00"))
+    {
+        return Some("path".to_owned());
+    }
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(key, value)| key.contains('\0') || value.contains('\0'))
+        .map(|(key, _)| key.replace('\0', "\\0"))
+}
+
 /// Security headers on every answer. The content security policy allows only this origin's
 /// scripts, styles and images, which is all the Swagger UI at /docs/ loads.
 pub fn security_headers() -> DefaultHeaders {
@@ -131,6 +156,8 @@ pub fn security_headers() -> DefaultHeaders {
 pub enum ClientKey {
     Exempt,
     Client(IpAddr),
+    /// No address at all (no peer address either): all such requests share one bucket.
+    Unidentified,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -155,9 +182,11 @@ impl KeyExtractor for ClientKeyExtractor {
                     .or_else(|| a.parse().ok())
             }),
         };
-        ip.map(ClientKey::Client).ok_or_else(|| {
-            SimpleKeyExtractionError::new("the client address could not be determined")
-        })
+        // A forwarded address that is no address (`unknown`, an obfuscated RFC 7239 node,
+        // garbage) counts against the peer that sent it: never an error, never a free pass.
+        Ok(ip
+            .or_else(|| req.peer_addr().map(|a| a.ip()))
+            .map_or(ClientKey::Unidentified, ClientKey::Client))
     }
 
     fn exceed_rate_limit_response(

@@ -53,14 +53,42 @@ pub struct ObservationPage {
 
 /// The data version to answer under: the one the caching middleware read for this request, or
 /// the database's.
-async fn version_of(
-    conn: &mut AsyncPgConnection,
-    known: Option<DataVersion>,
-) -> Result<DataVersion, ApiError> {
+pub async fn version(db: &Database, known: Option<DataVersion>) -> Result<DataVersion, ApiError> {
     match known {
         Some(version) => Ok(version),
-        None => Ok(db::releases::data_version(conn).await?),
+        None => {
+            db.run(async |conn| Ok(db::releases::data_version(conn).await?))
+                .await
+        }
     }
+}
+
+/// Every place and indicator with its names, remembered per data version. A request that finds
+/// them loading waits without holding a connection.
+pub async fn names(db: &Database, version: i64) -> Result<Arc<KnownCodes>, ApiError> {
+    db.memo()
+        .codes(version, async || {
+            db.run(async |conn| Ok(db::known_codes(conn).await?)).await
+        })
+        .await
+}
+
+/// Every source, remembered per data version.
+pub async fn sources(db: &Database, version: i64) -> Result<Arc<Vec<SourceMeta>>, ApiError> {
+    db.memo()
+        .sources(version, async || {
+            db.run(async |conn| Ok(db::sources::all(conn).await?)).await
+        })
+        .await
+}
+
+/// Every source under the current data version.
+pub async fn all_sources(
+    db: &Database,
+    known: Option<DataVersion>,
+) -> Result<Arc<Vec<SourceMeta>>, ApiError> {
+    let version = version(db, known).await?;
+    sources(db, version.version).await
 }
 
 /// One listing of observations.
@@ -69,60 +97,62 @@ pub async fn observations(
     known: Option<DataVersion>,
     request: ObservationRequest,
 ) -> Result<ObservationPage, ApiError> {
+    let version = version(db, known).await?;
+    let names = names(db, version.version).await?;
+    let sources = sources(db, version.version).await?;
     let memo = db.memo();
-    db.run(async |conn| {
-        let version = version_of(conn, known).await?;
-        let names = names(conn, &memo, version.version).await?;
-        let filter = prepare(conn, &names, request.filter).await?;
-        let key = TotalKey {
-            version: version.version,
-            filter,
-        };
-        let (rows, total) = match request.rows {
-            Rows::Page(limit) => {
-                let rows = db::observations::page(
-                    conn,
-                    &names,
-                    &key.filter,
-                    request.sort,
-                    request.after.as_ref(),
-                    limit + 1,
-                )
-                .await?;
-                let total = if request.after.is_none() && rows.len() as i64 <= limit {
-                    rows.len() as i64 // everything fits on this page
-                } else {
-                    total(conn, &memo, key).await?
-                };
-                (rows, total)
+    let (rows, total) = db
+        .run(async |conn| {
+            let filter = prepare(&names, request.filter)?;
+            let key = TotalKey {
+                version: version.version,
+                filter,
+            };
+            match request.rows {
+                Rows::Page(limit) => {
+                    let rows = db::observations::page(
+                        conn,
+                        &names,
+                        &key.filter,
+                        request.sort,
+                        request.after.as_ref(),
+                        limit + 1,
+                    )
+                    .await?;
+                    let total = if request.after.is_none() && rows.len() as i64 <= limit {
+                        rows.len() as i64 // everything fits on this page
+                    } else {
+                        total(conn, &memo, key).await?
+                    };
+                    Ok((rows, total))
+                }
+                Rows::Whole(cap) => {
+                    // Counting reads ids only; no row is loaded for a request that is refused.
+                    let Some(n) = db::observations::count_up_to(conn, &key.filter, cap).await?
+                    else {
+                        return Err(too_many(cap));
+                    };
+                    let rows = db::observations::page(
+                        conn,
+                        &names,
+                        &key.filter,
+                        request.sort,
+                        request.after.as_ref(),
+                        cap,
+                    )
+                    .await?;
+                    let total = rows.len().max(n as usize) as i64;
+                    Ok((rows, total))
+                }
             }
-            Rows::Whole(cap) => {
-                // Counting reads ids only; no row is loaded for a request that is refused.
-                let Some(n) = db::observations::count_up_to(conn, &key.filter, cap).await? else {
-                    return Err(too_many(cap));
-                };
-                let rows = db::observations::page(
-                    conn,
-                    &names,
-                    &key.filter,
-                    request.sort,
-                    request.after.as_ref(),
-                    cap,
-                )
-                .await?;
-                let total = rows.len().max(n as usize) as i64;
-                (rows, total)
-            }
-        };
-        let sources = sources(conn, &memo, version.version).await?;
-        Ok(ObservationPage {
-            rows,
-            total,
-            sources,
-            changed_at: version.changed_at,
         })
+        .await?;
+    Ok(ObservationPage {
+        rows,
+        total,
+        sources,
+        changed_at: version.changed_at,
     })
-    .await
 }
 
 fn too_many(cap: i64) -> ApiError {
@@ -149,52 +179,14 @@ pub async fn observation_export(
     known: Option<DataVersion>,
     filter: ObservationFilter,
 ) -> Result<ExportPlan, ApiError> {
-    let memo = db.memo();
-    db.run(async |conn| {
-        let version = version_of(conn, known).await?;
-        let names = names(conn, &memo, version.version).await?;
-        Ok(ExportPlan {
-            filter: prepare(conn, &names, filter).await?,
-            sources: sources(conn, &memo, version.version).await?,
-            names,
-        })
+    let version = version(db, known).await?;
+    let names = names(db, version.version).await?;
+    let sources = sources(db, version.version).await?;
+    Ok(ExportPlan {
+        filter: prepare(&names, filter)?,
+        names,
+        sources,
     })
-    .await
-}
-
-/// Every place and indicator with its names, remembered per data version.
-pub async fn names(
-    conn: &mut AsyncPgConnection,
-    memo: &Memo,
-    version: i64,
-) -> Result<Arc<KnownCodes>, ApiError> {
-    Ok(memo
-        .codes(version, async || db::known_codes(conn).await)
-        .await?)
-}
-
-/// Every source, remembered per data version.
-pub async fn sources(
-    conn: &mut AsyncPgConnection,
-    memo: &Memo,
-    version: i64,
-) -> Result<Arc<Vec<SourceMeta>>, ApiError> {
-    Ok(memo
-        .sources(version, async || db::sources::all(conn).await)
-        .await?)
-}
-
-/// Every source under the current data version.
-pub async fn all_sources(
-    db: &Database,
-    known: Option<DataVersion>,
-) -> Result<Arc<Vec<SourceMeta>>, ApiError> {
-    let memo = db.memo();
-    db.run(async |conn| {
-        let version = version_of(conn, known).await?;
-        sources(conn, &memo, version.version).await
-    })
-    .await
 }
 
 /// The total of `key`, remembered; counted when not known.
@@ -212,13 +204,9 @@ async fn total(conn: &mut AsyncPgConnection, memo: &Memo, key: TotalKey) -> Resu
 
 /// A filter ready to run: its codes exist (404 otherwise) and its category is spelled out as
 /// indicator codes.
-async fn prepare(
-    conn: &mut AsyncPgConnection,
-    known: &KnownCodes,
-    filter: ObservationFilter,
-) -> Result<ObservationFilter, ApiError> {
+fn prepare(known: &KnownCodes, filter: ObservationFilter) -> Result<ObservationFilter, ApiError> {
     check_codes(known, &filter)?;
-    narrow_by_category(conn, known, filter).await
+    narrow_by_category(known, filter)
 }
 
 /// 404 for place or indicator codes in a filter that name nothing.
@@ -249,8 +237,7 @@ fn check_codes(known: &KnownCodes, filter: &ObservationFilter) -> Result<(), Api
 
 /// A category filter spelled out as its indicator codes (intersected with any given), so that
 /// PostgreSQL plans with the statistics of those codes instead of guessing through the join.
-async fn narrow_by_category(
-    conn: &mut AsyncPgConnection,
+fn narrow_by_category(
     known: &KnownCodes,
     mut filter: ObservationFilter,
 ) -> Result<ObservationFilter, ApiError> {
@@ -258,10 +245,14 @@ async fn narrow_by_category(
         return Ok(filter);
     };
     let Some(codes) = known.categories.get(&category) else {
-        check_category(conn, &category).await?;
+        let mut categories: Vec<&str> = known.categories.keys().map(String::as_str).collect();
+        categories.sort_unstable();
         return Err(ApiError::invalid(
             "category",
-            format!("unknown category `{category}`"),
+            format!(
+                "unknown category `{category}`, expected one of: {}",
+                categories.join(", ")
+            ),
         ));
     };
     let narrowed: Vec<String> = if filter.indicators.is_empty() {

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use super::catalog::CategoryCoverage;
 use super::observations::{IndicatorRef, ObservationFilter, PlaceRef};
 use super::sources::SourceMeta;
 
@@ -25,6 +26,7 @@ pub struct Memo {
     totals: Mutex<HashMap<TotalKey, i64>>,
     sources: tokio::sync::Mutex<Option<(i64, Arc<Vec<SourceMeta>>)>>,
     codes: tokio::sync::Mutex<Option<(i64, Arc<KnownCodes>)>>,
+    coverage: tokio::sync::Mutex<Option<(i64, Arc<Vec<CategoryCoverage>>)>>,
 }
 
 /// Every place and indicator with the names an observation carries: a filter's codes are
@@ -62,8 +64,18 @@ impl Memo {
         latest(&self.sources, version, load).await
     }
 
-    /// Every place and indicator code under data version `version`, read by `load` when not
-    /// known (about 45,000 short strings).
+    /// What the catalog says of each category under data version `version` (an aggregate over
+    /// every observation, so it is computed once per version), read by `load` when not known.
+    pub async fn coverage<E>(
+        &self,
+        version: i64,
+        load: impl AsyncFnOnce() -> Result<Vec<CategoryCoverage>, E>,
+    ) -> Result<Arc<Vec<CategoryCoverage>>, E> {
+        latest(&self.coverage, version, load).await
+    }
+
+    /// Every place and indicator with their names under data version `version`, read by `load`
+    /// when not known.
     pub async fn codes<E>(
         &self,
         version: i64,
@@ -75,7 +87,8 @@ impl Memo {
 
 /// The value remembered in `slot` for `version`, loaded by `load` when it holds another version.
 /// The load runs under the lock, so requests that arrive together after a change wait for one
-/// load instead of each making their own.
+/// load instead of each making their own. Callers take a database connection inside `load`,
+/// not before: waiting here must not hold one.
 async fn latest<T, E>(
     slot: &tokio::sync::Mutex<Option<(i64, Arc<T>)>>,
     version: i64,

@@ -54,13 +54,17 @@ impl After {
     }
 
     /// Whether this key can continue a listing in `sort`.
+    /// Whether the key belongs to `sort` and holds values the service could have written (a
+    /// time PostgreSQL cannot hold, such as year -4714, never was).
     pub fn fits(&self, sort: Sort) -> bool {
-        matches!(
-            (self, sort),
+        match (self, sort) {
             (After::Id(_), Sort::Id)
-                | (After::Period(..), Sort::Period | Sort::PeriodDesc)
-                | (After::Code(..), Sort::Indicator | Sort::Place)
-                | (After::Updated(..), Sort::Updated)
-        )
+            | (After::Period(..), Sort::Period | Sort::PeriodDesc)
+            | (After::Code(..), Sort::Indicator | Sort::Place) => true,
+            (After::Updated(at, _), Sort::Updated) => {
+                (1..=9999).contains(&chrono::Datelike::year(at))
+            }
+            _ => false,
+        }
     }
 }

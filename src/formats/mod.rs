@@ -99,7 +99,7 @@ pub fn negotiate(
             parameter: None,
         });
     };
-    for range in accept.ranked() {
+    for range in acceptable(accept) {
         let essence = range.essence_str();
         if essence == "*/*" || essence == "application/*" {
             return Ok(allowed[0]);
@@ -119,6 +119,19 @@ pub fn negotiate(
         ),
         parameter: None,
     })
+}
+
+/// The media ranges of an Accept header, most wanted first, without those it refuses: `q=0`
+/// means "not acceptable" (RFC 9110 §12.4.2), never "least wanted".
+pub fn acceptable(accept: header::Accept) -> Vec<actix_web::mime::Mime> {
+    header::Accept(
+        accept
+            .0
+            .into_iter()
+            .filter(|item| item.quality > header::Quality::ZERO)
+            .collect(),
+    )
+    .ranked()
 }
 
 /// A `Content-Disposition: attachment` value with the given file name.

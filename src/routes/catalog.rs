@@ -55,10 +55,18 @@ pub async fn get_catalog(
         }
         None => wants_turtle(&req)?,
     };
-    let (coverage, version) = db
-        .run(async |conn| {
-            let coverage = db::catalog::coverage(conn).await?;
-            Ok((coverage, db::releases::data_version(conn).await?))
+    let version = match super::data_version(&req) {
+        Some(version) => version,
+        None => {
+            db.run(async |conn| Ok(db::releases::data_version(conn).await?))
+                .await?
+        }
+    };
+    let coverage = db
+        .memo()
+        .coverage(version.version, async || {
+            db.run(async |conn| Ok(db::catalog::coverage(conn).await?))
+                .await
         })
         .await?;
     let graph = dcat::catalog(&public_url.for_request(&req), &coverage, version.changed_at);
@@ -81,7 +89,7 @@ fn wants_turtle(req: &HttpRequest) -> Result<bool, ApiError> {
         detail: format!("the Accept header could not be read; supported: {JSONLD}, {TURTLE}"),
         parameter: None,
     })?;
-    for range in accept.ranked() {
+    for range in crate::formats::acceptable(accept) {
         match range.essence_str() {
             TURTLE => return Ok(true),
             JSONLD | "application/json" | "*/*" | "application/*" => return Ok(false),

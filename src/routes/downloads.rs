@@ -138,6 +138,7 @@ pub async fn download_sources(
 pub async fn datapackage(
     req: actix_web::HttpRequest,
     db: web::Data<Database>,
+    _: ApiQuery<super::releases::NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let sources = crate::query::all_sources(&db, super::data_version(&req)).await?;
     Ok(HttpResponse::Ok().json(crate::formats::datapackage::descriptor(&sources)))

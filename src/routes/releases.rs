@@ -101,6 +101,7 @@ pub async fn get_release(
     db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     id: web::Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let raw = id.into_inner();
     let id: i64 = raw.parse().map_err(|_| {
@@ -126,6 +127,7 @@ pub async fn releases_feed(
     req: HttpRequest,
     db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (releases, version) = db
         .run(async |conn| {

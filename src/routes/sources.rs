@@ -121,6 +121,7 @@ pub async fn get_source(
 pub async fn get_source_text(
     db: web::Data<Database>,
     id: web::Path<String>,
+    _: ApiQuery<super::releases::NoQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let text = db

@@ -32,4 +32,6 @@ async fn without_its_database_the_service_is_alive_but_not_ready() {
     );
     let response = app.get("/v1/observations").await;
     assert_problem(response, 503).await;
+    // The API's description does not depend on the data.
+    assert_eq!(app.get("/openapi.json").await.status(), 200);
 }

@@ -9,6 +9,7 @@ mod formats;
 mod hardening;
 mod health;
 mod helpers;
+mod hostile;
 mod indicators;
 mod migrations;
 mod observations;

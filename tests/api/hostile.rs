@@ -1,0 +1,135 @@
+//! Hostile clients: inputs no honest client sends, each answered with a clear 4xx problem and
+//! nothing that outlives the request (no metric series, no 500).
+
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
+use township_stats::config::RateLimitKey;
+
+#[tokio::test]
+async fn made_up_methods_are_405_and_add_no_metric_series() {
+    let app = spawn_app().await;
+    for i in 0..40 {
+        let method = reqwest::Method::from_bytes(format!("MXYZ{i}").as_bytes()).unwrap();
+        let response = app
+            .client
+            .request(method, format!("{}/v1/places", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["allow"], "GET, HEAD");
+        assert!(response.headers().contains_key("x-request-id"));
+        assert_problem(response, 405).await;
+    }
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(!metrics.contains("MXYZ"), "a made-up method became a label");
+    assert!(metrics.contains("method=\"OTHER\""));
+}
+
+#[tokio::test]
+async fn a_nul_byte_anywhere_is_400_naming_where() {
+    let app = spawn_app().await;
+    for (path, parameter) in [
+        ("/v1/places?q=%00", "q"),
+        ("/v1/places?parent=51%00", "parent"),
+        ("/v1/places?parent=51%00&format=csv", "parent"),
+        ("/v1/observations?place=%00", "place"),
+        ("/v1/observations?place=%00&format=csv", "place"),
+        ("/v1/places/51%00", "path"),
+        ("/v1/sources/a%00b", "path"),
+        ("/v1/sources/a%00b/text", "path"),
+    ] {
+        let problem = assert_problem(app.get(path).await, 400).await;
+        assert_eq!(problem["parameter"], parameter, "{path}");
+    }
+    // Cursors carry keys; one holding a NUL, or a time PostgreSQL cannot hold, was never issued.
+    let cursor = |json: &str| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    };
+    for (filter, key) in [
+        ("sort=place", r#"["place",{"Code":["51\u0000",1]}]"#),
+        (
+            "updated_since=2000-01-01T00:00:00Z",
+            r#"["updated",{"Updated":["-4714-01-01T00:00:00Z",1]}]"#,
+        ),
+    ] {
+        let path = format!("/v1/observations?{filter}&cursor={}", cursor(key));
+        let problem = assert_problem(app.get(&path).await, 400).await;
+        assert_eq!(problem["parameter"], "cursor", "{key}");
+    }
+}
+
+#[tokio::test]
+async fn a_forwarded_address_that_is_no_address_is_limited_as_its_peer() {
+    let app = spawn_app_with(|c| {
+        c.rate_limit_rps = 1;
+        c.rate_limit_burst = 3;
+        c.rate_limit_key = RateLimitKey::Forwarded;
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for (name, value) in [
+        ("x-forwarded-for", "unknown"),
+        ("x-forwarded-for", "garbage"),
+        ("x-forwarded-for", "1.2.3.4:99999"),
+        ("forwarded", "for=unknown"),
+        ("forwarded", "for=_hidden"),
+        ("x-forwarded-for", "[::1]"),
+    ] {
+        let response = app
+            .client
+            .get(format!("{}/v1/places/51", app.address))
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.headers().contains_key("x-request-id"));
+        statuses.push(response.status().as_u16());
+    }
+    // All six count against the one peer: a burst of three, then 429s; never a 500.
+    assert!(
+        statuses.iter().all(|s| [200, 429].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&429), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn q_zero_means_not_acceptable() {
+    let app = spawn_app().await;
+    let get = |accept: &'static str| {
+        app.client
+            .get(format!("{}/v1/places?limit=1", app.address))
+            .header("accept", accept)
+            .send()
+    };
+    for accept in ["*/*;q=0", "text/csv;q=0, application/json;q=0"] {
+        assert_problem(get(accept).await.unwrap(), 406).await;
+    }
+    let response = get("application/json;q=0, text/csv").await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let catalog = app
+        .client
+        .get(format!("{}/v1/catalog", app.address))
+        .header("accept", "text/turtle;q=0, */*;q=0")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(catalog, 406).await;
+}
+
+#[tokio::test]
+async fn every_endpoint_refuses_parameters_it_does_not_know() {
+    let app = spawn_app().await;
+    for path in [
+        "/v1/sources/shuangsheng-2021-government-work-report/text?x=1",
+        "/v1/downloads/datapackage.json?x=1",
+        "/v1/releases/1?x=1",
+        "/v1/feeds/releases.atom?x=1",
+    ] {
+        assert_problem(app.get(path).await, 400).await;
+    }
+}
