@@ -44,5 +44,5 @@ awk 'NR <= 60 {a += $1; na++} {v[NR] = $1; if ($1 > peak) peak = $1}
           printf "RSS first minute %.1f MiB, last minute %.1f MiB, peak %.1f MiB\n", a/na/1024, b/nb/1024, peak/1024}' "$work/rss"
 echo "PostgreSQL connections of $db: before start $before, serving $during, after the load $after_load, after exit $after"
 grep "not 2xx" "$work/wrk.txt" || true
-grep -c ERROR "$work/log" | awk '{print "error lines in the log: " $1}'
+{ grep -c ERROR "$work/log" || true; } | awk '{print "error lines in the log: " $1}'
 grep ERROR "$work/log" | sed 's/^\[[^]]*\]//' | sort | uniq -c | sort -rn | head -5

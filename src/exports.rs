@@ -95,6 +95,11 @@ impl<R, K> CsvExport<R, K> {
         batch.into_bytes().map(Some)
     }
 
+    /// Whether everything has been written: the next chunk needs no query.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
     /// Rows written so far.
     pub fn rows(&self) -> u64 {
         self.rows

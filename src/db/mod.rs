@@ -157,23 +157,21 @@ impl Database {
         }
     }
 
-    /// A permit to stream one export, or a 503 when `EXPORT_CONCURRENCY` streams are running.
-    pub fn export_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
-        self.shared
-            .exports
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| {
-                ApiError::limit(
-                    actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "busy",
-                    "Too many downloads",
-                    "as many downloads as the service streams at once are running; try again \
-                 shortly"
-                        .to_owned(),
-                    Some(10),
-                )
-            })
+    /// A permit to stream one export. While `EXPORT_CONCURRENCY` streams are running it waits
+    /// as long as a request waits for a connection, then answers 503.
+    pub async fn export_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        let permit = self.shared.exports.clone().acquire_owned();
+        let permit = tokio::time::timeout(self.shared.wait, permit).await;
+        permit.ok().and_then(Result::ok).ok_or_else(|| {
+            ApiError::limit(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "Too many downloads",
+                "as many downloads as the service streams at once are running; try again shortly"
+                    .to_owned(),
+                Some(10),
+            )
+        })
     }
 
     /// Runs `f` with a pooled connection. The connection goes back to the pool when `f` ends;

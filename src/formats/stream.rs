@@ -21,6 +21,9 @@ pub fn export_stream<R: 'static, K: 'static>(
 ) -> impl Stream<Item = Result<Bytes, ApiError>> {
     futures_util::stream::unfold(Some((db, export, permit)), |state| async move {
         let (db, mut export, permit) = state?;
+        if export.is_done() {
+            return None;
+        }
         match db.run(async |conn| export.next_chunk(conn).await).await {
             Ok(Some(bytes)) => Some((Ok(Bytes::from(bytes)), Some((db, export, permit)))),
             Ok(None) => None,

@@ -24,12 +24,12 @@ pub struct DownloadQuery {
     pub bom: Option<bool>,
 }
 
-fn csv<R: 'static, K: 'static>(
+async fn csv<R: 'static, K: 'static>(
     db: &Database,
     export: exports::CsvExport<R, K>,
     name: &str,
 ) -> Result<HttpResponse, ApiError> {
-    super::csv_response(db, export, Format::Csv.content_type(), name)
+    super::csv_response(db, export, Format::Csv.content_type(), name).await
 }
 
 /// Every observation, one a row, in id order (the columns of `format=csv`). Streamed; gzip when
@@ -66,7 +66,7 @@ pub async fn download_observations(
         Lang::Zh,
         Citer::new(&public_url.for_request(&req), plan.sources.to_vec()),
     );
-    csv(&db, export, "observations.csv")
+    csv(&db, export, "observations.csv").await
 }
 
 /// Every place of the tree, in code order.
@@ -89,7 +89,7 @@ pub async fn download_places(
         None,
         query.bom.unwrap_or(false),
     );
-    csv(&db, export, "places.csv")
+    csv(&db, export, "places.csv").await
 }
 
 /// Every indicator, in code order.
@@ -107,7 +107,7 @@ pub async fn download_indicators(
     ApiQuery(query): ApiQuery<DownloadQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let export = exports::indicators(None, None, None, query.bom.unwrap_or(false));
-    csv(&db, export, "indicators.csv")
+    csv(&db, export, "indicators.csv").await
 }
 
 /// Every source's metadata (the texts are at `/v1/sources/{id}/text`).
@@ -125,7 +125,7 @@ pub async fn download_sources(
     ApiQuery(query): ApiQuery<DownloadQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let export = exports::sources(None, None, query.bom.unwrap_or(false));
-    csv(&db, export, "sources.csv")
+    csv(&db, export, "sources.csv").await
 }
 
 /// A Frictionless Data Package describing the four CSV downloads: Table Schema of each, primary

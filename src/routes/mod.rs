@@ -46,13 +46,13 @@ pub fn data_version(req: &HttpRequest) -> Option<crate::db::releases::DataVersio
 
 /// A streamed CSV attachment, written batch by batch from the database; 503 when as many
 /// exports as the service streams at once are running.
-pub fn csv_response<R: 'static, K: 'static>(
+pub async fn csv_response<R: 'static, K: 'static>(
     db: &Database,
     export: CsvExport<R, K>,
     content_type: &str,
     filename: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let permit = db.export_permit()?;
+    let permit = db.export_permit().await?;
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((header::CONTENT_DISPOSITION, attachment(filename)))

@@ -258,7 +258,8 @@ pub async fn list_observations(
             lang,
             Citer::new(&base_url, plan.sources.to_vec()),
         );
-        return super::csv_response(&db, export, format.content_type(), &query.filename(format));
+        return super::csv_response(&db, export, format.content_type(), &query.filename(format))
+            .await;
     }
 
     let page = query::observations(&db, version, request).await?;

@@ -83,7 +83,7 @@ pub async fn list_places(
     if format == Format::Csv {
         let limit = query.limit.map(|_| limit);
         let export = exports::places(filter, after, limit, query.bom.unwrap_or(false));
-        return super::csv_response(&db, export, format.content_type(), "places.csv");
+        return super::csv_response(&db, export, format.content_type(), "places.csv").await;
     }
     let (rows, total) = db
         .run(async |conn| {
