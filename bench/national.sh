@@ -17,6 +17,7 @@
 # the service sends them). Needs wrk, pgbench, python3 (datasette from PyPI), sqlite3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 db=${DB:-township_stats_national}
 port=18095
 secs=${SECS:-15}
@@ -129,23 +130,8 @@ fi
 
 echo "== e. Datasette (SQLite) serving the same observations, the series query"
 sqlite=target/bench/national.db
-mkdir -p target/bench
-if [ ! -x "$venv/bin/datasette" ]; then
-    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check datasette
-fi
-if [ ! -s "$sqlite" ]; then
-psql -d "$db" -Atc "\\copy (SELECT id, indicator_code, place_code, period_start, period_end, kind, value, qualifier, value_as_written, unit_as_written, source_id, quote, note FROM observations) TO '$work/obs.csv' WITH (FORMAT csv)"
-sqlite3 "$sqlite" <<SQL
-CREATE TABLE observations (id INTEGER PRIMARY KEY, indicator_code TEXT, place_code TEXT, period_start INTEGER,
-  period_end INTEGER, kind TEXT, value NUMERIC, qualifier TEXT, value_as_written TEXT, unit_as_written TEXT,
-  source_id TEXT, quote TEXT, note TEXT);
-.mode csv
-.import $work/obs.csv observations
-CREATE INDEX observations_series ON observations (place_code, indicator_code);
-SQL
-rm "$work/obs.csv"
-fi
+ensure_datasette "$venv"
+observations_to_sqlite "$db" "$sqlite" "$work"
 "$venv/bin/datasette" serve "$sqlite" -p $((port + 1)) --setting sql_time_limit_ms 5000 >/dev/null 2>&1 &
 ds=$!
 until curl -fsS "http://127.0.0.1:$((port + 1))/-/versions.json" >/dev/null 2>&1; do sleep 0.3; done

@@ -16,6 +16,7 @@
 # Needs wrk, pgbench, sqlite3, python3 (Datasette from PyPI into target/venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 db=${DB:-township_stats_random}
 townships=${TOWNSHIPS:-3000}
 secs=${SECS:-20}
@@ -48,7 +49,7 @@ echo "observations: $rows; series: $nkeys; $(nproc) cores; wrk -t2 -c32 -d${secs
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 serve() { # binary port → its pid in $served
-    RATE_LIMIT_RPS=0 BIND="127.0.0.1:$2" RUST_LOG=warn PREPARE_DATABASE=false "$1" serve &
+    RATE_LIMIT_RPS=0 BIND="127.0.0.1:$2" RUST_LOG=warn,actix_web_prom=error PREPARE_DATABASE=false "$1" serve &
     served=$!
     pids+=($served)
     until curl -fsS "http://127.0.0.1:$2/readyz" >/dev/null 2>&1; do sleep 0.2; done
@@ -134,23 +135,8 @@ best "service (this build)" "$new1" "$new2"
 best "pgbench prepared" "$pg" "$pg"
 
 sqlite=target/bench/random-$townships.db
-mkdir -p target/bench
-if [ ! -x "$venv/bin/datasette" ]; then
-    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check datasette
-fi
-if [ ! -s "$sqlite" ]; then
-    psql -d "$db" -Atc "\\copy (SELECT id, indicator_code, place_code, period_start, period_end, kind, value, qualifier, value_as_written, unit_as_written, source_id, quote, note FROM observations) TO '$work/obs.csv' WITH (FORMAT csv)"
-    sqlite3 "$sqlite" <<SQL
-CREATE TABLE observations (id INTEGER PRIMARY KEY, indicator_code TEXT, place_code TEXT, period_start INTEGER,
-  period_end INTEGER, kind TEXT, value NUMERIC, qualifier TEXT, value_as_written TEXT, unit_as_written TEXT,
-  source_id TEXT, quote TEXT, note TEXT);
-.mode csv
-.import $work/obs.csv observations
-CREATE INDEX observations_series ON observations (place_code, indicator_code);
-SQL
-    rm "$work/obs.csv"
-fi
+ensure_datasette "$venv"
+observations_to_sqlite "$db" "$sqlite" "$work"
 "$venv/bin/datasette" serve "$sqlite" -p $((port + 2)) --setting sql_time_limit_ms 5000 >/dev/null 2>&1 &
 pids+=($!)
 until curl -fsS "http://127.0.0.1:$((port + 2))/-/versions.json" >/dev/null 2>&1; do sleep 0.3; done

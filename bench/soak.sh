@@ -18,7 +18,7 @@ psql -d "$db" -Atc "\\copy (SELECT place_code || ',' || indicator_code FROM benc
 
 backends() { psql -d postgres -Atc "SELECT count(*) FROM pg_stat_activity WHERE datname = '$db'"; }
 before=$(backends)
-RATE_LIMIT_RPS=0 BIND="127.0.0.1:$port" RUST_LOG=warn PREPARE_DATABASE=false "$bin" serve 2>"$work/log" &
+RATE_LIMIT_RPS=0 BIND="127.0.0.1:$port" RUST_LOG=warn,actix_web_prom=error PREPARE_DATABASE=false "$bin" serve 2>"$work/log" &
 svc=$!
 trap 'kill $svc 2>/dev/null || true; rm -rf "$work"' EXIT
 until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do sleep 0.2; done
@@ -45,4 +45,4 @@ awk 'NR <= 60 {a += $1; na++} {v[NR] = $1; if ($1 > peak) peak = $1}
 echo "PostgreSQL connections of $db: before start $before, serving $during, after the load $after_load, after exit $after"
 grep "not 2xx" "$work/wrk.txt" || true
 { grep -c ERROR "$work/log" || true; } | awk '{print "error lines in the log: " $1}'
-grep ERROR "$work/log" | sed 's/^\[[^]]*\]//' | sort | uniq -c | sort -rn | head -5
+{ grep ERROR "$work/log" || true; } | sed "s/^\[[^]]*\]//" | sort | uniq -c | sort -rn | head -5

@@ -52,8 +52,12 @@ enum Command {
     },
 }
 
+/// `RUST_LOG` when it is unset. actix-web-prom warns on every answer given before routing (a 304
+/// or a cached answer of a route with a path parameter), though its label is right: silenced.
+const DEFAULT_LOG: &str = "info,actix_web_prom=error";
+
 fn main() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(DEFAULT_LOG)).init();
     if let Err(e) = run(Cli::parse()) {
         eprintln!("township-stats: {e:#}");
         std::process::exit(1);

@@ -100,51 +100,44 @@ pub async fn observations(
     let version = version(db, known).await?;
     let names = names(db, version.version).await?;
     let sources = sources(db, version.version).await?;
+    let key = TotalKey {
+        version: version.version,
+        filter: prepare(&names, request.filter)?,
+    };
     let memo = db.memo();
     let (rows, total) = db
         .run(async |conn| {
-            let filter = prepare(&names, request.filter)?;
-            let key = TotalKey {
-                version: version.version,
-                filter,
-            };
-            match request.rows {
-                Rows::Page(limit) => {
-                    let rows = db::observations::page(
-                        conn,
-                        &names,
-                        &key.filter,
-                        request.sort,
-                        request.after.as_ref(),
-                        limit + 1,
-                    )
-                    .await?;
-                    let total = if request.after.is_none() && rows.len() as i64 <= limit {
-                        rows.len() as i64 // everything fits on this page
-                    } else {
-                        total(conn, &memo, key).await?
-                    };
-                    Ok((rows, total))
-                }
+            let fetch = match request.rows {
+                Rows::Page(limit) => limit + 1,
                 Rows::Whole(cap) => {
                     // Counting reads ids only; no row is loaded for a request that is refused.
-                    let Some(n) = db::observations::count_up_to(conn, &key.filter, cap).await?
-                    else {
+                    if db::observations::count_up_to(conn, &key.filter, cap)
+                        .await?
+                        .is_none()
+                    {
                         return Err(too_many(cap));
-                    };
-                    let rows = db::observations::page(
-                        conn,
-                        &names,
-                        &key.filter,
-                        request.sort,
-                        request.after.as_ref(),
-                        cap,
-                    )
-                    .await?;
-                    let total = rows.len().max(n as usize) as i64;
-                    Ok((rows, total))
+                    }
+                    cap
                 }
-            }
+            };
+            let rows = db::observations::page(
+                conn,
+                &names,
+                &key.filter,
+                request.sort,
+                request.after.as_ref(),
+                fetch,
+            )
+            .await?;
+            let total = match request.rows {
+                Rows::Whole(_) => rows.len() as i64,
+                // Everything fits on this page: nothing to count.
+                Rows::Page(limit) if request.after.is_none() && rows.len() as i64 <= limit => {
+                    rows.len() as i64
+                }
+                Rows::Page(_) => total(conn, &memo, key).await?,
+            };
+            Ok((rows, total))
         })
         .await?;
     Ok(ObservationPage {
