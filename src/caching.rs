@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::releases::{self, DataVersion};
 use crate::db::Database;
+use crate::public_url::PublicUrl;
 use crate::response_cache::ResponseCache;
 
 /// `Cache-Control: public, max-age=…` for cacheable answers.
@@ -30,12 +31,15 @@ fn cacheable(req: &ServiceRequest) -> bool {
 /// The strong validator of this request's answer under data version `version`: everything the
 /// answer depends on goes in, so it changes exactly when the answer can change.
 pub fn etag(version: &DataVersion, req: &ServiceRequest) -> String {
-    let info = req.connection_info();
+    // The links an answer holds depend on the public URL, never on an untrusted header.
+    let base = req
+        .app_data::<web::Data<PublicUrl>>()
+        .map(|public| public.for_request(req.request()))
+        .unwrap_or_default();
     let mut hasher = Sha256::new();
     for part in [
         env!("CARGO_PKG_VERSION"),
-        info.scheme(),
-        info.host(),
+        &base,
         req.path(),
         req.query_string(),
     ] {
@@ -200,6 +204,7 @@ fn not_modified<B>(
     for (name, value) in validators {
         response.insert_header((name, value));
     }
+    response.insert_header((header::VARY, "Accept"));
     ServiceResponse::new(req, response.finish()).map_into_right_body()
 }
 
@@ -210,6 +215,9 @@ fn add_headers<B>(res: &mut ServiceResponse<B>, headers: [(header::HeaderName, S
             map.insert(name, value);
         }
     }
+    // The answer depends on Accept (JSON, CSV, JSON-stat, Turtle …): a shared cache must key
+    // on it. (Compression adds Accept-Encoding.)
+    map.append(header::VARY, HeaderValue::from_static("Accept"));
 }
 
 /// Answers HEAD wherever GET is answered: the method is read as GET for routing, and the HTTP

@@ -49,6 +49,12 @@ pub struct Config {
     pub rate_limit_key: RateLimitKey,
     /// `EXPORT_CONCURRENCY`: streamed downloads served at once (503 with Retry-After beyond).
     pub export_concurrency: usize,
+    /// `ALLOWED_HOSTS`: the hosts (host or host:port) whose `Host` header may be written into
+    /// the URLs of answers; comma-separated, empty by default.
+    pub allowed_hosts: Vec<String>,
+    /// `TRUSTED_PROXIES`: the peer addresses whose `Forwarded` / `X-Forwarded-*` headers count;
+    /// comma-separated, empty by default.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +96,8 @@ impl Default for Config {
             rate_limit_burst: 100,
             rate_limit_key: RateLimitKey::Peer,
             export_concurrency: 32,
+            allowed_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -124,6 +132,8 @@ impl Config {
             rate_limit_burst: parse_var("RATE_LIMIT_BURST", d.rate_limit_burst)?,
             rate_limit_key: parse_var("RATE_LIMIT_KEY", d.rate_limit_key)?,
             export_concurrency: parse_var("EXPORT_CONCURRENCY", d.export_concurrency)?,
+            allowed_hosts: list_var("ALLOWED_HOSTS")?,
+            trusted_proxies: list_var("TRUSTED_PROXIES")?,
         };
         config.validate()?;
         Ok(config)
@@ -182,6 +192,24 @@ impl Config {
             ..Config::default()
         }
     }
+}
+
+/// A comma-separated list; each item parsed, a bad one named.
+fn list_var<T: std::str::FromStr>(name: &str) -> anyhow::Result<Vec<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    let Ok(raw) = env::var(name) else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse()
+                .map_err(|e| anyhow::anyhow!("{name}: {item:?} is not valid: {e}"))
+        })
+        .collect()
 }
 
 fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>

@@ -20,6 +20,7 @@ pub mod formats;
 pub mod openapi;
 pub mod pagination;
 pub mod protect;
+pub mod public_url;
 pub mod query;
 pub mod response_cache;
 pub mod routes;

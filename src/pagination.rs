@@ -76,7 +76,10 @@ pub fn split_page<T>(mut rows: Vec<T>, limit: i64) -> (Vec<T>, bool) {
 
 /// The URL of the next page: this request's URL with `cursor` replaced.
 pub fn next_url(req: &HttpRequest, cursor: &str) -> String {
-    let info = req.connection_info();
+    let base = req
+        .app_data::<actix_web::web::Data<crate::public_url::PublicUrl>>()
+        .map(|public| public.for_request(req))
+        .unwrap_or_default();
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (key, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
         if key != "cursor" {
@@ -84,13 +87,7 @@ pub fn next_url(req: &HttpRequest, cursor: &str) -> String {
         }
     }
     query.append_pair("cursor", cursor);
-    format!(
-        "{}://{}{}?{}",
-        info.scheme(),
-        info.host(),
-        req.path(),
-        query.finish()
-    )
+    format!("{base}{}?{}", req.path(), query.finish())
 }
 
 /// One page of rows fetched with `limit + 1`: the page, and the cursor of the next page (made

@@ -139,7 +139,12 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
         .build()
         .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
     let watch = web::Data::new(db::watch::VersionWatch::spawn(config.database_url.clone()));
-    let public_url = web::Data::new(PublicUrl(config.public_url.clone()));
+    let public_url = web::Data::new(PublicUrl::new(
+        config.public_url.as_deref(),
+        &config.allowed_hosts,
+        &config.trusted_proxies,
+        &listener.local_addr()?.to_string(),
+    ));
     let cache_policy = web::Data::new(CachePolicy {
         max_age_secs: config.cache_max_age_secs,
     });

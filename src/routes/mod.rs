@@ -20,22 +20,7 @@ use crate::error::ApiError;
 use crate::exports::CsvExport;
 use crate::formats::{attachment, stream::export_stream};
 
-/// The public address of the API (`PUBLIC_URL`), when configured.
-#[derive(Clone, Default)]
-pub struct PublicUrl(pub Option<String>);
-
-impl PublicUrl {
-    /// Scheme and host for links: the configured one, or the one this request came to.
-    pub fn for_request(&self, req: &HttpRequest) -> String {
-        match &self.0 {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None => {
-                let info = req.connection_info();
-                format!("{}://{}", info.scheme(), info.host())
-            }
-        }
-    }
-}
+pub use crate::public_url::PublicUrl;
 
 /// The data version the caching middleware read for this request, if it did.
 pub fn data_version(req: &HttpRequest) -> Option<crate::db::releases::DataVersion> {

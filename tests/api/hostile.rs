@@ -133,3 +133,51 @@ async fn every_endpoint_refuses_parameters_it_does_not_know() {
         assert_problem(app.get(path).await, 400).await;
     }
 }
+
+#[tokio::test]
+async fn forged_hosts_never_reach_an_answer() {
+    let app = spawn_app().await;
+    let forged = [
+        ("host", "evil.example"),
+        ("x-forwarded-host", "evil.example"),
+        ("x-forwarded-proto", "javascript"),
+        ("forwarded", "host=\"a<script>b\";proto=javascript"),
+    ];
+    let plain = app.get("/v1/observations?place=511903114&limit=2").await;
+    let plain_tag = plain.headers()["etag"].clone();
+    for path in [
+        "/v1/observations?place=511903114&limit=2",
+        "/v1/observations?place=511903114&limit=2&format=csv",
+        "/v1/catalog",
+        "/v1/feeds/releases.atom",
+        "/v1/releases",
+    ] {
+        let mut request = app.client.get(format!("{}{path}", app.address));
+        for (name, value) in forged {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        if let Some(link) = response.headers().get("link") {
+            assert!(
+                link.to_str().unwrap().contains(&app.address),
+                "{path}: {link:?}"
+            );
+        }
+        let vary = response.headers().get_all("vary");
+        assert!(
+            vary.iter().any(|v| v.to_str().unwrap().contains("Accept")),
+            "{path}"
+        );
+        let tag = response.headers().get("etag").cloned();
+        let body = response.text().await.unwrap();
+        for bad in ["evil.example", "javascript:", "<script>"] {
+            assert!(!body.contains(bad), "{path} reflects {bad}");
+        }
+        if path == "/v1/observations?place=511903114&limit=2" {
+            // Same answer, same tag: the forged headers changed nothing a cache keys on.
+            assert_eq!(tag.as_ref(), Some(&plain_tag));
+            assert!(body.contains(&format!("{}/v1/observations/", app.address)));
+        }
+    }
+}
