@@ -54,7 +54,11 @@ impl PublicUrl {
         let trusted = req
             .peer_addr()
             .is_some_and(|peer| self.trusted_proxies.contains(&peer.ip()));
-        let forwarded = trusted.then(|| forwarded(req)).unwrap_or_default();
+        let forwarded = if trusted {
+            forwarded(req)
+        } else {
+            Forwarded::default()
+        };
         let host = forwarded.host.or_else(|| {
             req.headers()
                 .get(header::HOST)
@@ -76,8 +80,7 @@ impl PublicUrl {
     }
 
     fn allows(&self, host: &str) -> bool {
-        let host = host.to_ascii_lowercase();
-        self.allowed_hosts.iter().any(|allowed| *allowed == host)
+        self.allowed_hosts.contains(&host.to_ascii_lowercase())
     }
 }
 
