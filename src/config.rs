@@ -20,7 +20,7 @@ pub struct Config {
     /// `WORKERS`: HTTP worker threads; defaults to the number of cores.
     pub workers: Option<usize>,
     /// `PUBLIC_URL`: scheme and host the API is reached at, for links in citations and exports;
-    /// by default taken from each request's Host.
+    /// by default the listen address (a Host named in `ALLOWED_HOSTS` is written instead).
     pub public_url: Option<String>,
     /// `CACHE_MAX_AGE_SECS`: `Cache-Control: max-age` of data answers.
     pub cache_max_age_secs: u32,
