@@ -20,7 +20,8 @@ use crate::error::ApiError;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Gives every request an id: the client's `X-Request-Id` when it is a sane token, else a new
-/// UUID. It is set on the request (so the access log shows it) and echoed on the response.
+/// UUID. It is set on the request (so the access log shows it) and echoed on the response. An
+/// HTTP/1.0 client gets its streamed answers without chunked coding.
 pub async fn request_id(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -34,8 +35,15 @@ pub async fn request_id(
     let id = given.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
     req.headers_mut().insert(REQUEST_ID, value.clone());
+    let http_10 = req.version() == actix_web::http::Version::HTTP_10;
     let mut res = next.call(req).await?;
     res.headers_mut().insert(REQUEST_ID, value);
+    if http_10 {
+        // HTTP/1.0 has no chunked coding: a streamed body ends where the connection closes.
+        let head = res.response_mut().head_mut();
+        head.no_chunking(true);
+        head.set_connection_type(actix_web::http::ConnectionType::Close);
+    }
     Ok(res)
 }
 

@@ -28,7 +28,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::ApiError;
 
-pub use pool::{connect as connect_async_with, parse_url, PgPool};
+pub use pool::{parse_url, PgPool};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
