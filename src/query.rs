@@ -107,6 +107,7 @@ pub async fn observations(
     let memo = db.memo();
     let (rows, total) = db
         .run(async |conn| {
+            check_release(conn, &key.filter).await?;
             let fetch = match request.rows {
                 Rows::Page(limit) => limit + 1,
                 Rows::Whole(cap) => {
@@ -175,8 +176,13 @@ pub async fn observation_export(
     let version = version(db, known).await?;
     let names = names(db, version.version).await?;
     let sources = sources(db, version.version).await?;
+    let filter = prepare(&names, filter)?;
+    if filter.release.is_some() {
+        db.run(async |conn| check_release(conn, &filter).await)
+            .await?;
+    }
     Ok(ExportPlan {
-        filter: prepare(&names, filter)?,
+        filter,
         names,
         sources,
     })
@@ -200,6 +206,19 @@ async fn total(conn: &mut AsyncPgConnection, memo: &Memo, key: TotalKey) -> Resu
 fn prepare(known: &KnownCodes, filter: ObservationFilter) -> Result<ObservationFilter, ApiError> {
     check_codes(known, &filter)?;
     narrow_by_category(known, filter)
+}
+
+/// 404 for a `release` that names no release, as for any other code that names nothing.
+async fn check_release(
+    conn: &mut AsyncPgConnection,
+    filter: &ObservationFilter,
+) -> Result<(), ApiError> {
+    match filter.release {
+        Some(id) if db::releases::find(conn, id).await?.is_none() => {
+            Err(ApiError::NotFound(format!("no release has the id {id}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// 404 for place or indicator codes in a filter that name nothing.

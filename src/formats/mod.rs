@@ -73,11 +73,13 @@ pub fn negotiate(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    // `format=` with no value is no format; `CSV` is `csv`.
+    let param = param.filter(|p| !p.is_empty());
     if let Some(name) = param {
         return allowed
             .iter()
             .copied()
-            .find(|f| f.name() == name)
+            .find(|f| f.name().eq_ignore_ascii_case(name))
             .ok_or_else(|| ApiError::NotAcceptable {
                 detail: format!(
                     "format `{name}` is not available here; supported: {}",

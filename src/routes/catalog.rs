@@ -44,7 +44,8 @@ pub async fn get_catalog(
     public_url: web::Data<PublicUrl>,
     ApiQuery(query): ApiQuery<CatalogQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let turtle = match query.format.as_deref() {
+    let format = query.format.filter(|f| !f.is_empty());
+    let turtle = match format.map(|f| f.to_ascii_lowercase()).as_deref() {
         Some("turtle") => true,
         Some("jsonld") => false,
         Some(other) => {

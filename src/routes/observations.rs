@@ -152,7 +152,8 @@ impl ObservationQuery {
     }
 
     fn after(&self, sort: Sort) -> Result<Option<After>, ApiError> {
-        let Some(cursor) = self.cursor.as_deref() else {
+        // An empty `cursor=` (what a form or a client library sends for "none") is no cursor.
+        let Some(cursor) = self.cursor.as_deref().filter(|c| !c.is_empty()) else {
             return Ok(None);
         };
         let (cursor_sort, after): CursorKey = pagination::decode_cursor(cursor)?;

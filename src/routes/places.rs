@@ -72,6 +72,7 @@ pub async fn list_places(
     let after: Option<String> = query
         .cursor
         .as_deref()
+        .filter(|c| !c.is_empty())
         .map(pagination::decode_cursor)
         .transpose()?;
     let lang = query.lang.unwrap_or_default();

@@ -1,6 +1,7 @@
 //! Black-box tests: the real application over HTTP, each test on its own PostgreSQL database.
 
 mod caching;
+mod contract;
 mod downloads;
 mod errors;
 mod feeds;
