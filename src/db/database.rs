@@ -1,0 +1,241 @@
+//! Lending connections to requests: the pools (one per HTTP worker), what all workers share
+//! (metrics, the memo, the export permits), and `run`, which cancels the query of a request that
+//! is abandoned.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::{memo, metrics, pool, PgPool};
+use crate::error::ApiError;
+
+/// How the pools of a process are sized and bounded.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub database_url: String,
+    /// Connections of all pools together (`DATABASE_POOL_SIZE`), shared out among the workers.
+    pub size: usize,
+    /// How many pools (one per HTTP worker).
+    pub pools: usize,
+    /// How long a request waits for a connection before a 503.
+    pub wait: Duration,
+    /// The server-side `statement_timeout`, a backstop behind the request timeout.
+    pub statement_timeout: Duration,
+    /// Concurrent streamed exports at most (`EXPORT_CONCURRENCY`).
+    pub exports: usize,
+}
+
+/// What every worker's [`Database`] shares: metrics, the memo, the export permits.
+struct Shared {
+    waiting: prometheus::IntGauge,
+    /// Time to check a connection out, and time holding it: where a request's database time goes.
+    checkout_seconds: prometheus::Histogram,
+    held_seconds: prometheus::Histogram,
+    errors: prometheus::IntCounterVec,
+    memo: Arc<memo::Memo>,
+    exports: Arc<tokio::sync::Semaphore>,
+    wait: Duration,
+}
+
+/// One worker's connection pool and what all workers share. Cloned into each request.
+#[derive(Clone)]
+pub struct Database {
+    pool: PgPool,
+    shared: Arc<Shared>,
+}
+
+impl Database {
+    /// One `Database` per worker, each with its own pool (`settings.size` shared out, at least
+    /// one connection each), registering their metrics in `registry`.
+    pub fn per_worker(
+        settings: &PoolSettings,
+        registry: &prometheus::Registry,
+    ) -> anyhow::Result<Vec<Database>> {
+        let waiting = prometheus::IntGauge::new(
+            "township_stats_db_pool_waiting",
+            "Requests and streams waiting for a database connection",
+        )?;
+        let errors = prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "township_stats_db_errors_total",
+                "Database errors seen by requests, by kind (unavailable, query, abandoned)",
+            ),
+            &["kind"],
+        )?;
+        let buckets = vec![
+            0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0,
+        ];
+        let checkout_seconds = prometheus::Histogram::with_opts(
+            prometheus::HistogramOpts::new(
+                "township_stats_db_checkout_seconds",
+                "Time requests and streams waited for a pooled connection",
+            )
+            .buckets(buckets.clone()),
+        )?;
+        let held_seconds = prometheus::Histogram::with_opts(
+            prometheus::HistogramOpts::new(
+                "township_stats_db_held_seconds",
+                "Time a request or stream batch held its connection (its queries)",
+            )
+            .buckets(buckets),
+        )?;
+        registry.register(Box::new(checkout_seconds.clone()))?;
+        registry.register(Box::new(held_seconds.clone()))?;
+        registry.register(Box::new(waiting.clone()))?;
+        registry.register(Box::new(errors.clone()))?;
+        let shared = Arc::new(Shared {
+            waiting,
+            checkout_seconds,
+            held_seconds,
+            errors,
+            memo: Default::default(),
+            exports: Arc::new(tokio::sync::Semaphore::new(settings.exports)),
+            wait: settings.wait,
+        });
+        let losses = Arc::new(AtomicU64::new(0));
+        let pools = settings.pools.max(1);
+        let per_pool = settings.size.div_ceil(pools).max(1);
+        let databases = (0..pools)
+            .map(|_| {
+                Ok(Database {
+                    pool: pool::build(
+                        &settings.database_url,
+                        per_pool,
+                        settings.statement_timeout,
+                        losses.clone(),
+                    )?,
+                    shared: shared.clone(),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        registry.register(Box::new(metrics::PoolCollector::new(
+            databases.iter().map(|d| d.pool.clone()).collect(),
+        )?))?;
+        Ok(databases)
+    }
+
+    /// What this process remembers per data version.
+    pub fn memo(&self) -> Arc<memo::Memo> {
+        self.shared.memo.clone()
+    }
+
+    /// Opens every connection of this pool, so that the first requests do not wait while
+    /// PostgreSQL starts backends for them. Call it on the worker that will use the pool.
+    pub async fn warm_up(&self) {
+        let mut held = Vec::new();
+        for _ in 0..self.pool.status().max_size {
+            match self.pool.get().await {
+                Ok(conn) => held.push(conn),
+                Err(e) => {
+                    log::debug!("opening pooled connections: {e}");
+                    break;
+                }
+            }
+        }
+    }
+
+    /// A permit to stream one export. While `EXPORT_CONCURRENCY` streams are running it waits
+    /// as long as a request waits for a connection, then answers 503.
+    pub async fn export_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        let permit = self.shared.exports.clone().acquire_owned();
+        let permit = tokio::time::timeout(self.shared.wait, permit).await;
+        permit.ok().and_then(Result::ok).ok_or_else(|| {
+            ApiError::limit(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "Too many downloads",
+                "as many downloads as the service streams at once are running; try again shortly"
+                    .to_owned(),
+                Some(10),
+            )
+        })
+    }
+
+    /// Runs `f` with a pooled connection. The connection goes back to the pool when `f` ends;
+    /// if the request is abandoned first (the client left, the request timed out), the query
+    /// still running is cancelled on the server and the connection is closed.
+    pub async fn run<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let shared = &self.shared;
+        shared.waiting.inc();
+        let started = std::time::Instant::now();
+        let checkout = tokio::time::timeout(shared.wait, self.pool.get()).await;
+        shared.waiting.dec();
+        shared
+            .checkout_seconds
+            .observe(started.elapsed().as_secs_f64());
+        let conn = match checkout {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) => {
+                shared.errors.with_label_values(&["unavailable"]).inc();
+                return Err(ApiError::unavailable(anyhow::anyhow!(
+                    "no database connection: {e}"
+                )));
+            }
+            Err(_) => {
+                shared.errors.with_label_values(&["unavailable"]).inc();
+                return Err(ApiError::unavailable(anyhow::anyhow!(
+                    "no database connection free within {:?}",
+                    shared.wait
+                )));
+            }
+        };
+        let mut guard = Abandoned {
+            conn,
+            finished: false,
+            errors: shared.errors.clone(),
+        };
+        let started = std::time::Instant::now();
+        let mut result = f(&mut guard.conn).await;
+        shared.held_seconds.observe(started.elapsed().as_secs_f64());
+        if let Err(ApiError::Internal(cause)) = result {
+            // An error says nothing of its SQLSTATE through diesel; the connection tells
+            // whether the server went away (a terminated backend) or the query failed.
+            result = Err(if alive(&mut guard.conn).await {
+                ApiError::Internal(cause)
+            } else {
+                ApiError::Unavailable(cause)
+            });
+        }
+        guard.finished = true;
+        match &result {
+            Err(ApiError::Unavailable(_)) => {
+                guard.conn.mark_lost();
+                shared.errors.with_label_values(&["unavailable"]).inc();
+            }
+            Err(ApiError::Internal(_)) => shared.errors.with_label_values(&["query"]).inc(),
+            _ => {}
+        }
+        result
+    }
+}
+
+/// Whether a connection still answers, within a second.
+async fn alive(conn: &mut AsyncPgConnection) -> bool {
+    let ping = diesel::sql_query("SELECT 1").execute(conn);
+    matches!(
+        tokio::time::timeout(Duration::from_secs(1), ping).await,
+        Ok(Ok(_))
+    )
+}
+
+/// A connection lent to a request; dropped unfinished, it cancels the query and is discarded.
+struct Abandoned {
+    conn: pool::Pooled,
+    finished: bool,
+    errors: prometheus::IntCounterVec,
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.errors.with_label_values(&["abandoned"]).inc();
+            self.conn.cancel_in_background();
+            self.conn.discard();
+        }
+    }
+}
