@@ -6,6 +6,8 @@ use std::time::Duration;
 /// Where the service finds PostgreSQL when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres:///township_stats";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// The smallest memory budget: one JSON-stat dataset at its cap fits in it.
+pub const MEMORY_BUDGET_MIN_MB: u32 = 48;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -49,6 +51,12 @@ pub struct Config {
     pub rate_limit_key: RateLimitKey,
     /// `EXPORT_CONCURRENCY`: streamed downloads served at once (503 with Retry-After beyond).
     pub export_concurrency: usize,
+    /// `MEMORY_BUDGET_MB`: what JSON-stat datasets and streamed downloads (with their
+    /// compressors) may hold at once, all requests together (docs/RELIABILITY.md).
+    pub memory_budget_mb: u32,
+    /// `METRICS_BIND`: a separate address for `/metrics` (e.g. 127.0.0.1:9090), which the
+    /// public address then no longer serves.
+    pub metrics_bind: Option<String>,
     /// `ALLOWED_HOSTS`: the hosts (host or host:port) whose `Host` header may be written into
     /// the URLs of answers; comma-separated, empty by default.
     pub allowed_hosts: Vec<String>,
@@ -96,6 +104,8 @@ impl Default for Config {
             rate_limit_burst: 100,
             rate_limit_key: RateLimitKey::Peer,
             export_concurrency: 32,
+            memory_budget_mb: 160,
+            metrics_bind: None,
             allowed_hosts: Vec::new(),
             trusted_proxies: Vec::new(),
         }
@@ -132,6 +142,8 @@ impl Config {
             rate_limit_burst: parse_var("RATE_LIMIT_BURST", d.rate_limit_burst)?,
             rate_limit_key: parse_var("RATE_LIMIT_KEY", d.rate_limit_key)?,
             export_concurrency: parse_var("EXPORT_CONCURRENCY", d.export_concurrency)?,
+            memory_budget_mb: parse_var("MEMORY_BUDGET_MB", d.memory_budget_mb)?,
+            metrics_bind: env::var("METRICS_BIND").ok().filter(|b| !b.is_empty()),
             allowed_hosts: list_var("ALLOWED_HOSTS")?,
             trusted_proxies: list_var("TRUSTED_PROXIES")?,
         };
@@ -153,6 +165,12 @@ impl Config {
         for (name, value) in positive {
             anyhow::ensure!(value > 0, "{name} must be at least 1, got 0");
         }
+        anyhow::ensure!(
+            self.memory_budget_mb >= MEMORY_BUDGET_MIN_MB,
+            "MEMORY_BUDGET_MB must be at least {MEMORY_BUDGET_MIN_MB} (one JSON-stat dataset at \
+             its cap needs that much), got {}",
+            self.memory_budget_mb
+        );
         if self.rate_limit_rps > 0 {
             anyhow::ensure!(
                 self.rate_limit_burst > 0,

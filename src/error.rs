@@ -243,7 +243,10 @@ pub fn as_problem<B>(
     let (req, res) = res.into_parts();
     let mut builder = HttpResponse::build(res.status());
     for (name, value) in res.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && name != header::CONTENT_ENCODING
+        {
             builder.append_header((name.clone(), value.clone()));
         }
     }

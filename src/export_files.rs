@@ -14,7 +14,6 @@ use crate::db::places::PlaceFilter;
 use crate::domain::Lang;
 use crate::exports;
 use crate::formats::{datapackage, jsonstat, Format};
-use crate::views::ObservationView;
 use diesel_async::AsyncPgConnection;
 
 /// Writes the files of `format` into `dir` and returns their names.
@@ -89,26 +88,17 @@ pub async fn write(
             }
         }
         Format::JsonStat | Format::Json => {
-            let rows = db::observations::page(
-                conn,
-                &names,
-                &ObservationFilter::default(),
-                Sort::Id,
-                None,
-                total,
-            )
+            let mut builder = jsonstat::Builder::default();
+            let everything = ObservationFilter::default();
+            db::observations::each(conn, &everything, Sort::Id, None, total, |row| {
+                builder.push(&row)
+            })
             .await?;
-            let views: Vec<ObservationView> = rows
-                .into_iter()
-                .map(|row| ObservationView::new(row, Lang::Zh, &citer))
-                .collect();
-            let titles: Vec<String> = sources.iter().map(|s| s.title_zh.clone()).collect();
             let updated = db::data_updated_at(conn).await?;
+            let about = jsonstat::About::of(Lang::Zh, &sources, updated);
+            let body = builder.write(&[&names], &about)?;
             write_file(dir, "observations.jsonstat.json", 0, async |out, _| {
-                serde_json::to_writer(
-                    &mut *out,
-                    &jsonstat::dataset(&views, false, updated, &titles),
-                )?;
+                out.write_all(&body)?;
                 Ok(())
             })
             .await?;

@@ -7,6 +7,7 @@
 // Request paths must not panic: unwrap and expect are for tests only.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod budget;
 pub mod caching;
 pub mod citation;
 pub mod config;

@@ -36,7 +36,28 @@ pub async fn request_id(
     let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
     req.headers_mut().insert(REQUEST_ID, value.clone());
     let http_10 = req.version() == actix_web::http::Version::HTTP_10;
-    let mut res = next.call(req).await?;
+    let escaped = req.app_data::<web::Data<EscapedErrors>>().cloned();
+    let (method, uri) = (req.method().clone(), req.uri().clone());
+    let mut res = match next.call(req).await {
+        Ok(res) => res,
+        Err(err) => {
+            // An error no middleware turned into a response (a request that outlived its
+            // timeout): the server answers it itself, so it gets here what the middleware
+            // would have added, and is logged and counted here.
+            let mut response = err.error_response();
+            let status = response.status();
+            let headers = response.headers_mut();
+            for (name, value) in SECURITY_HEADERS {
+                headers.insert(name, HeaderValue::from_static(value));
+            }
+            headers.insert(REQUEST_ID, value);
+            log::warn!("{method} {uri} {} id={id}: {err}", status.as_u16());
+            if let Some(escaped) = escaped {
+                escaped.0.with_label_values(&[status.as_str()]).inc();
+            }
+            return Err(actix_web::error::InternalError::from_response(err, response).into());
+        }
+    };
     res.headers_mut().insert(REQUEST_ID, value);
     if http_10 {
         // HTTP/1.0 has no chunked coding: a streamed body ends where the connection closes.
@@ -145,17 +166,43 @@ fn with_nul(req: &ServiceRequest) -> Option<String> {
 
 /// Security headers on every answer. The content security policy allows only this origin's
 /// scripts, styles and images, which is all the Swagger UI at /docs/ loads.
+pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    ),
+];
+
+/// The middleware that adds [`SECURITY_HEADERS`].
 pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
-        .add((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-             img-src 'self' data:; connect-src 'self'; font-src 'self'; \
-             frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-        ))
+    SECURITY_HEADERS
+        .into_iter()
+        .fold(DefaultHeaders::new(), |headers, header| headers.add(header))
+}
+
+/// Answers the server gave past the middleware, by status (`request_id` counts them; the
+/// request metrics never see them).
+#[derive(Clone)]
+pub struct EscapedErrors(pub prometheus::IntCounterVec);
+
+impl EscapedErrors {
+    pub fn register(registry: &prometheus::Registry) -> anyhow::Result<Self> {
+        let counter = prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "township_stats_http_escaped_errors_total",
+                "Answers not seen by the request metrics (requests that outlived the request \
+                 timeout), by status",
+            ),
+            &["status"],
+        )?;
+        registry.register(Box::new(counter.clone()))?;
+        Ok(EscapedErrors(counter))
+    }
 }
 
 /// Who a request counts against: its client address, or nobody for health checks and metrics

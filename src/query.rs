@@ -14,21 +14,14 @@ use crate::db::observations::{After, ObservationFilter, ObservationWithRefs, Sor
 use crate::db::releases::DataVersion;
 use crate::db::sources::SourceMeta;
 use crate::db::{self, Database};
+use crate::domain::Lang;
 use crate::error::ApiError;
+use crate::formats::jsonstat;
 
 /// Totals up to this are counted by reading at most this many matching ids (which stops early
 /// for large listings); larger ones are counted in full. Either way a total is counted once per
 /// data version and filter, and remembered.
 pub const EXACT_COUNT_CAP: i64 = 10_000;
-
-/// How many observations a listing returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rows {
-    /// One page of at most this many rows; one more is read to know whether a next page exists.
-    Page(i64),
-    /// Every matching row, refused before any row is read when more than this many match.
-    Whole(i64),
-}
 
 /// A validated observation listing.
 #[derive(Debug, Clone)]
@@ -36,12 +29,13 @@ pub struct ObservationRequest {
     pub filter: ObservationFilter,
     pub sort: Sort,
     pub after: Option<After>,
-    pub rows: Rows,
+    /// The page size; one more row is read to know whether a next page exists.
+    pub limit: i64,
 }
 
 /// What an observation listing found.
 pub struct ObservationPage {
-    /// With `Rows::Page(n)`, up to n + 1 rows: the extra one says a next page exists.
+    /// Up to `limit` + 1 rows: the extra one says a next page exists.
     pub rows: Vec<ObservationWithRefs>,
     /// How many observations match the filter, on every page.
     pub total: i64,
@@ -108,35 +102,21 @@ pub async fn observations(
     let (rows, total) = db
         .run(async |conn| {
             check_release(conn, &key.filter).await?;
-            let fetch = match request.rows {
-                Rows::Page(limit) => limit + 1,
-                Rows::Whole(cap) => {
-                    // Counting reads ids only; no row is loaded for a request that is refused.
-                    if db::observations::count_up_to(conn, &key.filter, cap)
-                        .await?
-                        .is_none()
-                    {
-                        return Err(too_many(cap));
-                    }
-                    cap
-                }
-            };
+            let limit = request.limit;
             let rows = db::observations::page(
                 conn,
                 &names,
                 &key.filter,
                 request.sort,
                 request.after.as_ref(),
-                fetch,
+                limit + 1,
             )
             .await?;
-            let total = match request.rows {
-                Rows::Whole(_) => rows.len() as i64,
+            let total = if request.after.is_none() && rows.len() as i64 <= limit {
                 // Everything fits on this page: nothing to count.
-                Rows::Page(limit) if request.after.is_none() && rows.len() as i64 <= limit => {
-                    rows.len() as i64
-                }
-                Rows::Page(_) => total(conn, &memo, key).await?,
+                rows.len() as i64
+            } else {
+                total(conn, &memo, key).await?
             };
             Ok((rows, total))
         })
@@ -165,6 +145,8 @@ pub struct ExportPlan {
     pub filter: ObservationFilter,
     pub names: Arc<KnownCodes>,
     pub sources: Arc<Vec<SourceMeta>>,
+    /// How many observations match (counted once per filter and data version).
+    pub total: i64,
 }
 
 /// Prepares an export of the observations matching `filter`.
@@ -176,16 +158,72 @@ pub async fn observation_export(
     let version = version(db, known).await?;
     let names = names(db, version.version).await?;
     let sources = sources(db, version.version).await?;
-    let filter = prepare(&names, filter)?;
-    if filter.release.is_some() {
-        db.run(async |conn| check_release(conn, &filter).await)
-            .await?;
-    }
+    let key = TotalKey {
+        version: version.version,
+        filter: prepare(&names, filter)?,
+    };
+    let memo = db.memo();
+    let total = match memo.total(&key) {
+        Some(total) => total,
+        None => {
+            db.run(async |conn| {
+                check_release(conn, &key.filter).await?;
+                total(conn, &memo, key.clone()).await
+            })
+            .await?
+        }
+    };
     Ok(ExportPlan {
-        filter,
+        filter: key.filter,
         names,
         sources,
+        total,
     })
+}
+
+/// A JSON-stat dataset of every observation `filter` matches (after `after`, if given), in the
+/// order `sort`: refused (400) when more than `cap` match, which is counted before any row is
+/// read. Its memory is
+/// reserved from the budget before the rows are read, and each row is kept only as the
+/// dataset needs it.
+pub async fn observation_dataset(
+    db: &Database,
+    known: Option<DataVersion>,
+    (filter, sort, after): (ObservationFilter, Sort, Option<After>),
+    cap: i64,
+    lang: Lang,
+) -> Result<Vec<u8>, ApiError> {
+    let version = version(db, known).await?;
+    let names = names(db, version.version).await?;
+    let sources = sources(db, version.version).await?;
+    let filter = prepare(&names, filter)?;
+    let rows = db
+        .run(async |conn| {
+            check_release(conn, &filter).await?;
+            // Counting reads ids only; no row is loaded for a request that is refused.
+            db::observations::count_up_to(conn, &filter, cap)
+                .await?
+                .ok_or_else(|| too_many(cap))
+        })
+        .await?;
+    let _memory = db
+        .reserve(rows as u64 * jsonstat::BYTES_PER_ROW + jsonstat::BYTES_FIXED)
+        .await?;
+    let (builder, late) = db
+        .run(async |conn| {
+            let mut builder = jsonstat::Builder::default();
+            let after = after.as_ref();
+            db::observations::each(conn, &filter, sort, after, cap, |row| builder.push(&row))
+                .await?;
+            let (places, indicators) = builder.codes();
+            let late = db::observations::missing_names(conn, &names, places, indicators).await?;
+            Ok((builder, late))
+        })
+        .await?;
+    let about = jsonstat::About::of(lang, &sources, Some(version.changed_at));
+    builder
+        .write(&[&names, &late], &about)
+        .map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// The total of `key`, remembered; counted when not known.

@@ -15,6 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::caching::{self, CachePolicy};
 use crate::config::Config;
 use crate::db::{self, Database};
+use crate::error::ApiError;
 use crate::protect::{self, ClientKeyExtractor, Limits};
 use crate::response_cache::ResponseCache;
 use crate::routes::{self, KnownRoutes, PublicUrl};
@@ -64,6 +65,8 @@ const STATEMENT_TIMEOUT_MARGIN: Duration = Duration::from_secs(5);
 pub struct Application {
     port: u16,
     server: Server,
+    /// The private metrics server (`METRICS_BIND`) and its port.
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -72,8 +75,29 @@ impl Application {
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr()?.port();
-        let server = run(listener, config)?;
-        Ok(Application { port, server })
+        let registry = prometheus::Registry::new();
+        let metrics = match &config.metrics_bind {
+            Some(bind) => {
+                let listener = TcpListener::bind(bind)
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {bind} (METRICS_BIND): {e}"))?;
+                Some((
+                    listener.local_addr()?.port(),
+                    metrics_server(listener, &registry)?,
+                ))
+            }
+            None => None,
+        };
+        let server = run(listener, config, registry)?;
+        Ok(Application {
+            port,
+            server,
+            metrics,
+        })
+    }
+
+    /// The port of the private metrics server, when `METRICS_BIND` gave one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     pub fn port(&self) -> u16 {
@@ -83,7 +107,17 @@ impl Application {
     /// Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish
     /// within `SHUTDOWN_GRACE_SECS`, and returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((_, metrics)) = self.metrics else {
+            return self.server.await;
+        };
+        let handle = metrics.handle();
+        let service = async {
+            let served = self.server.await;
+            handle.stop(true).await;
+            served
+        };
+        let (served, _) = futures_util::future::join(service, metrics).await;
+        served
     }
 }
 
@@ -111,8 +145,47 @@ async fn shutdown_signal() {
     }
 }
 
-fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
-    let registry = prometheus::Registry::new();
+/// `/metrics` alone on its own address, for private scraping; it stops with the service.
+fn metrics_server(
+    listener: TcpListener,
+    registry: &prometheus::Registry,
+) -> anyhow::Result<Server> {
+    let registry = web::Data::new(registry.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(registry.clone())
+            .route("/metrics", web::get().to(metrics_text))
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ApiError::NotFound(
+                    "this address serves /metrics alone".to_owned(),
+                ))
+            }))
+            .wrap(protect::security_headers())
+            .wrap(from_fn(protect::request_id))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?;
+    Ok(server.run())
+}
+
+async fn metrics_text(registry: web::Data<prometheus::Registry>) -> Result<HttpResponse, ApiError> {
+    use prometheus::Encoder;
+    let encoder = prometheus::TextEncoder::new();
+    let mut text = Vec::new();
+    encoder
+        .encode(&registry.gather(), &mut text)
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type(encoder.format_type())
+        .body(text))
+}
+
+fn run(
+    listener: TcpListener,
+    config: &Config,
+    registry: prometheus::Registry,
+) -> anyhow::Result<Server> {
     let workers = config.workers();
     let databases = Database::per_worker(
         &db::PoolSettings {
@@ -124,6 +197,7 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
             // whose cancellation never arrived.
             statement_timeout: config.request_timeout + STATEMENT_TIMEOUT_MARGIN,
             exports: config.export_concurrency,
+            memory_budget_mb: config.memory_budget_mb,
         },
         &registry,
     )?;
@@ -132,9 +206,12 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
         config.response_cache_mb << 20,
         &registry,
     )?);
-    let metrics = PrometheusMetricsBuilder::new("township_stats")
-        .registry(registry)
-        .endpoint("/metrics")
+    let escaped = web::Data::new(protect::EscapedErrors::register(&registry)?);
+    let mut metrics = PrometheusMetricsBuilder::new("township_stats").registry(registry);
+    if config.metrics_bind.is_none() {
+        metrics = metrics.endpoint("/metrics");
+    }
+    let metrics = metrics
         .mask_unmatched_patterns("UNMATCHED")
         .build()
         .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
@@ -155,12 +232,12 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
     });
     let api = crate::openapi::document();
     let known = web::Data::new(KnownRoutes::new(
-        api.paths.paths.keys().map(String::as_str).chain([
-            "/openapi.json",
-            "/docs",
-            "/docs/{tail}*",
-            "/metrics",
-        ]),
+        api.paths
+            .paths
+            .keys()
+            .map(String::as_str)
+            .chain(["/openapi.json", "/docs", "/docs/{tail}*"])
+            .chain(config.metrics_bind.is_none().then_some("/metrics")),
     ));
     let rate_limited = config.rate_limit_rps > 0;
     let governor = GovernorConfigBuilder::default()
@@ -185,11 +262,13 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
             .app_data(public_url.clone())
             .app_data(cache_policy.clone())
             .app_data(limits.clone())
+            .app_data(escaped.clone())
             .app_data(response_cache.clone())
             .configure(routes::configure_app);
         // Middleware listed first runs last: the request passes request_id, Logger, HEAD→GET,
-        // CORS, metrics, security headers, compression, the rate limiter, limits, caching and
-        // the problem rewriter, in that order, before it reaches the router.
+        // CORS, metrics, security headers, the problem rewriter, compression, the rate limiter,
+        // limits, caching and the problem rewriter again, in that order, before it reaches the
+        // router.
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
             .route(
                 "/docs",
@@ -205,6 +284,8 @@ fn run(listener: TcpListener, config: &Config) -> anyhow::Result<Server> {
             .wrap(from_fn(protect::enforce_limits))
             .wrap(Condition::new(rate_limited, Governor::new(&governor)))
             .wrap(Compress::default())
+            // Compress answers 406 itself (`Accept-Encoding: identity;q=0`).
+            .wrap(ErrorHandlers::new().default_handler(crate::error::as_problem))
             .wrap(protect::security_headers())
             .wrap(metrics.clone())
             .wrap(cors())
@@ -241,6 +322,7 @@ fn cors() -> Cors {
             header::LAST_MODIFIED,
             header::CONTENT_DISPOSITION,
             protect::REQUEST_ID,
+            header::HeaderName::from_static(routes::TOTAL_COUNT),
         ])
         .max_age(86_400)
 }

@@ -1,5 +1,5 @@
 //! Lending connections to requests: the pools (one per HTTP worker), what all workers share
-//! (metrics, the memo, the export permits), and `run`, which cancels the query of a request that
+//! (metrics, the memo, the export permits, the memory budget), and `run`, which cancels the query of a request that
 //! is abandoned.
 
 use std::sync::atomic::AtomicU64;
@@ -9,6 +9,7 @@ use std::time::Duration;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::{memo, metrics, pool, PgPool};
+use crate::budget::{MemoryBudget, Reservation};
 use crate::error::ApiError;
 
 /// How the pools of a process are sized and bounded.
@@ -25,9 +26,12 @@ pub struct PoolSettings {
     pub statement_timeout: Duration,
     /// Concurrent streamed exports at most (`EXPORT_CONCURRENCY`).
     pub exports: usize,
+    /// What the answers that cost most memory may hold at once (`MEMORY_BUDGET_MB`).
+    pub memory_budget_mb: u32,
 }
 
-/// What every worker's [`Database`] shares: metrics, the memo, the export permits.
+/// What every worker's [`Database`] shares: metrics, the memo, the export permits, the memory
+/// budget.
 struct Shared {
     waiting: prometheus::IntGauge,
     /// Time to check a connection out, and time holding it: where a request's database time goes.
@@ -36,6 +40,8 @@ struct Shared {
     errors: prometheus::IntCounterVec,
     memo: Arc<memo::Memo>,
     exports: Arc<tokio::sync::Semaphore>,
+    budget: MemoryBudget,
+    downloads: prometheus::IntCounterVec,
     wait: Duration,
 }
 
@@ -85,6 +91,19 @@ impl Database {
         registry.register(Box::new(held_seconds.clone()))?;
         registry.register(Box::new(waiting.clone()))?;
         registry.register(Box::new(errors.clone()))?;
+        let reserved = prometheus::IntGauge::new(
+            "township_stats_memory_reserved_bytes",
+            "Memory reserved by the answers being written (MEMORY_BUDGET_MB is the most)",
+        )?;
+        registry.register(Box::new(reserved.clone()))?;
+        let downloads = prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "township_stats_downloads_total",
+                "Streamed downloads by how they ended (complete, failed, abandoned)",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(downloads.clone()))?;
         let shared = Arc::new(Shared {
             waiting,
             checkout_seconds,
@@ -92,6 +111,8 @@ impl Database {
             errors,
             memo: Default::default(),
             exports: Arc::new(tokio::sync::Semaphore::new(settings.exports)),
+            budget: MemoryBudget::new(settings.memory_budget_mb, settings.wait, reserved),
+            downloads,
             wait: settings.wait,
         });
         let losses = Arc::new(AtomicU64::new(0));
@@ -151,6 +172,20 @@ impl Database {
                 Some(10),
             )
         })
+    }
+
+    /// Reserves `bytes` of the memory budget for an answer that will hold them; past the budget
+    /// it waits as long as for a connection, then answers 503.
+    pub async fn reserve(&self, bytes: u64) -> Result<Reservation, ApiError> {
+        self.shared.budget.reserve(bytes).await
+    }
+
+    /// Counts a streamed download by how it ended.
+    pub fn count_download(&self, outcome: crate::formats::stream::Outcome) {
+        self.shared
+            .downloads
+            .with_label_values(&[outcome.as_str()])
+            .inc();
     }
 
     /// Runs `f` with a pooled connection. The connection goes back to the pool when `f` ends;

@@ -284,39 +284,13 @@ async fn named(
     names: &KnownCodes,
     rows: Vec<ObservationRow>,
 ) -> QueryResult<Vec<ObservationWithRefs>> {
-    let mut places: Vec<String> = rows
-        .iter()
-        .filter(|r| !names.places.contains_key(&r.place_code))
-        .map(|r| r.place_code.clone())
-        .collect();
-    let mut indicators: Vec<String> = rows
-        .iter()
-        .filter(|r| !names.indicators.contains_key(&r.indicator_code))
-        .map(|r| r.indicator_code.clone())
-        .collect();
-    let mut late = KnownCodes::default();
-    if !places.is_empty() {
-        places.dedup();
-        late.places = places::table
-            .filter(places::code.eq_any(places))
-            .select(PlaceRef::as_select())
-            .load::<PlaceRef>(conn)
-            .await?
-            .into_iter()
-            .map(|p| (p.code.clone(), p))
-            .collect();
-    }
-    if !indicators.is_empty() {
-        indicators.dedup();
-        late.indicators = indicators::table
-            .filter(indicators::code.eq_any(indicators))
-            .select(IndicatorRef::as_select())
-            .load::<IndicatorRef>(conn)
-            .await?
-            .into_iter()
-            .map(|i| (i.code.clone(), i))
-            .collect();
-    }
+    let late = missing_names(
+        conn,
+        names,
+        rows.iter().map(|r| r.place_code.as_str()),
+        rows.iter().map(|r| r.indicator_code.as_str()),
+    )
+    .await?;
     rows.into_iter()
         .map(|row| {
             let place = names.places.get(&row.place_code);
@@ -330,6 +304,50 @@ async fn named(
             }
         })
         .collect()
+}
+
+/// The names of the places and indicators among the codes given that `names` lacks (codes
+/// added since `names` was read), read from the database.
+pub async fn missing_names<'a>(
+    conn: &mut AsyncPgConnection,
+    names: &KnownCodes,
+    place_codes: impl Iterator<Item = &'a str>,
+    indicator_codes: impl Iterator<Item = &'a str>,
+) -> QueryResult<KnownCodes> {
+    let mut places: Vec<String> = place_codes
+        .filter(|code| !names.places.contains_key(*code))
+        .map(str::to_owned)
+        .collect();
+    let mut indicators: Vec<String> = indicator_codes
+        .filter(|code| !names.indicators.contains_key(*code))
+        .map(str::to_owned)
+        .collect();
+    let mut late = KnownCodes::default();
+    if !places.is_empty() {
+        places.sort_unstable();
+        places.dedup();
+        late.places = places::table
+            .filter(places::code.eq_any(places))
+            .select(PlaceRef::as_select())
+            .load::<PlaceRef>(conn)
+            .await?
+            .into_iter()
+            .map(|p| (p.code.clone(), p))
+            .collect();
+    }
+    if !indicators.is_empty() {
+        indicators.sort_unstable();
+        indicators.dedup();
+        late.indicators = indicators::table
+            .filter(indicators::code.eq_any(indicators))
+            .select(IndicatorRef::as_select())
+            .load::<IndicatorRef>(conn)
+            .await?
+            .into_iter()
+            .map(|i| (i.code.clone(), i))
+            .collect();
+    }
+    Ok(late)
 }
 
 /// Orders a query of observations by `sort`.
@@ -375,6 +393,44 @@ pub async fn page(
         let rows = everything_page(conn, after, limit).await?;
         return named(conn, names, rows).await;
     }
+    let rows = ordered(filter, sort, after, limit).load(conn).await?;
+    named(conn, names, rows).await
+}
+
+/// Hands each of up to `limit` observations after `after` in the order `sort` to `f` as it
+/// arrives from PostgreSQL, without holding them all: for answers built from every row at once
+/// (JSON-stat), which keep only what they need of each.
+pub async fn each(
+    conn: &mut AsyncPgConnection,
+    filter: &ObservationFilter,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+    mut f: impl FnMut(ObservationRow),
+) -> QueryResult<()> {
+    use futures_util::TryStreamExt;
+    let mut rows = std::pin::pin!(
+        ordered(filter, sort, after, limit)
+            .load_stream::<ObservationRow>(conn)
+            .await?
+    );
+    while let Some(row) = rows.try_next().await? {
+        f(row);
+    }
+    Ok(())
+}
+
+/// The query of up to `limit` rows matching `filter` after `after`, in the order `sort`.
+fn ordered(
+    filter: &ObservationFilter,
+    sort: Sort,
+    after: Option<&After>,
+    limit: i64,
+) -> observations::BoxedQuery<
+    'static,
+    Pg,
+    diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<ObservationRow, Pg>>,
+> {
     let mut query = filtered(filter)
         .select(ObservationRow::as_select())
         .limit(limit);
@@ -423,8 +479,7 @@ pub async fn page(
             _ => query.filter(sql::<Bool>("false")),
         };
     }
-    let rows = order_by!(query, sort).load(conn).await?;
-    named(conn, names, rows).await
+    order_by!(query, sort)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! `/v1/downloads`: whole tables as CSV, streamed, and the Data Package that describes them.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -25,11 +25,13 @@ pub struct DownloadQuery {
 }
 
 async fn csv<R: 'static, K: 'static>(
+    req: &HttpRequest,
     db: &Database,
     export: exports::CsvExport<R, K>,
     name: &str,
+    total: Option<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    super::csv_response(db, export, Format::Csv.content_type(), name).await
+    super::csv_response(req, db, export, Format::Csv.content_type(), name, total).await
 }
 
 /// Every observation, one a row, in id order (the columns of `format=csv`). Streamed; gzip when
@@ -44,7 +46,7 @@ async fn csv<R: 'static, K: 'static>(
 )]
 #[get("/downloads/observations.csv")]
 pub async fn download_observations(
-    req: actix_web::HttpRequest,
+    req: HttpRequest,
     db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
@@ -66,7 +68,7 @@ pub async fn download_observations(
         Lang::Zh,
         Citer::new(&public_url.for_request(&req), plan.sources.to_vec()),
     );
-    csv(&db, export, "observations.csv").await
+    csv(&req, &db, export, "observations.csv", Some(plan.total)).await
 }
 
 /// Every place of the tree, in code order.
@@ -80,6 +82,7 @@ pub async fn download_observations(
 )]
 #[get("/downloads/places.csv")]
 pub async fn download_places(
+    req: HttpRequest,
     db: web::Data<Database>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -89,7 +92,7 @@ pub async fn download_places(
         None,
         query.bom.unwrap_or(false),
     );
-    csv(&db, export, "places.csv").await
+    csv(&req, &db, export, "places.csv", None).await
 }
 
 /// Every indicator, in code order.
@@ -103,11 +106,12 @@ pub async fn download_places(
 )]
 #[get("/downloads/indicators.csv")]
 pub async fn download_indicators(
+    req: HttpRequest,
     db: web::Data<Database>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let export = exports::indicators(None, None, None, query.bom.unwrap_or(false));
-    csv(&db, export, "indicators.csv").await
+    csv(&req, &db, export, "indicators.csv", None).await
 }
 
 /// Every source's metadata (the texts are at `/v1/sources/{id}/text`).
@@ -121,11 +125,12 @@ pub async fn download_indicators(
 )]
 #[get("/downloads/sources.csv")]
 pub async fn download_sources(
+    req: HttpRequest,
     db: web::Data<Database>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let export = exports::sources(None, None, query.bom.unwrap_or(false));
-    csv(&db, export, "sources.csv").await
+    csv(&req, &db, export, "sources.csv", None).await
 }
 
 /// A Frictionless Data Package describing the four CSV downloads: Table Schema of each, primary
@@ -136,7 +141,7 @@ pub async fn download_sources(
 )]
 #[get("/downloads/datapackage.json")]
 pub async fn datapackage(
-    req: actix_web::HttpRequest,
+    req: HttpRequest,
     db: web::Data<Database>,
     _: ApiQuery<super::releases::NoQuery>,
 ) -> Result<HttpResponse, ApiError> {

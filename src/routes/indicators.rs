@@ -72,7 +72,15 @@ pub async fn list_indicators(
     if format == Format::Csv {
         let limit = query.limit.map(|_| limit);
         let export = exports::indicators(category, after, limit, query.bom.unwrap_or(false));
-        return super::csv_response(&db, export, format.content_type(), "indicators.csv").await;
+        return super::csv_response(
+            &req,
+            &db,
+            export,
+            format.content_type(),
+            "indicators.csv",
+            None,
+        )
+        .await;
     }
     let category = category.as_deref();
     let (rows, total) = db

@@ -15,6 +15,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::budget;
 use crate::db::Database;
 use crate::error::ApiError;
 use crate::exports::CsvExport;
@@ -29,20 +30,42 @@ pub fn data_version(req: &HttpRequest) -> Option<crate::db::releases::DataVersio
         .copied()
 }
 
-/// A streamed CSV attachment, written batch by batch from the database; 503 when as many
-/// exports as the service streams at once are running.
+/// A streamed CSV attachment, written batch by batch from the database. It takes one of the
+/// export slots and reserves from the memory budget what a stream and the compressor the client
+/// will get hold; when either is spent it waits as long as for a connection, then answers 503.
+/// `total`, when known, is sent as `X-Total-Count`: the rows of the whole result, so that a
+/// script can tell a complete file from a cut one.
 pub async fn csv_response<R: 'static, K: 'static>(
+    req: &HttpRequest,
     db: &Database,
     export: CsvExport<R, K>,
     content_type: &str,
     filename: &str,
+    total: Option<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let permit = db.export_permit().await?;
-    Ok(HttpResponse::Ok()
+    let slot = db.export_permit().await?;
+    let memory = db
+        .reserve(budget::STREAM_BYTES + budget::encoder_bytes(req))
+        .await?;
+    let mut response = HttpResponse::Ok();
+    response
         .content_type(content_type)
-        .insert_header((header::CONTENT_DISPOSITION, attachment(filename)))
-        .streaming(export_stream(db.clone(), permit, export)))
+        .insert_header((header::CONTENT_DISPOSITION, attachment(filename)));
+    if let Some(total) = total {
+        response.insert_header((TOTAL_COUNT, total.to_string()));
+    }
+    let request_id = req
+        .headers()
+        .get(crate::protect::REQUEST_ID)
+        .and_then(|id| id.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let stream = export_stream(db.clone(), (slot, memory), export, request_id);
+    Ok(response.streaming(stream))
 }
+
+/// The header that gives the rows of a whole CSV result.
+pub const TOTAL_COUNT: &str = "x-total-count";
 
 /// Registers every documented endpoint. Handlers are added with `.service` so that each one is
 /// also in the OpenAPI document.

@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 use super::places::LangQuery;
 use super::PublicUrl;
 use crate::citation::Citer;
+use crate::db::memo::KnownCodes;
 use crate::db::observations::{After, ObservationFilter, Sort};
 use crate::db::{self, Database};
 use crate::domain::{Kind, Lang};
@@ -17,7 +18,7 @@ use crate::exports;
 use crate::extract::{split_list, ApiQuery};
 use crate::formats::{jsonstat, negotiate, Format};
 use crate::pagination::{self, ItemResponse, ListResponse};
-use crate::query::{self, ObservationRequest, Rows};
+use crate::query::{self, ObservationRequest};
 use crate::views::ObservationView;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -231,60 +232,67 @@ pub async fn list_observations(
     let format = negotiate(&req, query.format.as_deref(), &Format::ALL)?;
     let limit = pagination::limit(query.limit)?;
     let sort = query.sort()?;
-    let whole = format == Format::JsonStat && query.limit.is_none();
-    let request = ObservationRequest {
-        filter: query.filter()?,
-        sort,
-        after: query.after(sort)?,
-        rows: if whole {
-            Rows::Whole(JSONSTAT_MAX_ROWS)
-        } else {
-            Rows::Page(limit)
-        },
-    };
+    let filter = query.filter()?;
+    let after = query.after(sort)?;
     let lang = query.lang.unwrap_or_default();
-    let base_url = public_url.for_request(&req);
     let version = super::data_version(&req);
 
+    if format == Format::JsonStat && query.limit.is_none() {
+        let rows = (filter, sort, after);
+        let body = query::observation_dataset(&db, version, rows, JSONSTAT_MAX_ROWS, lang).await?;
+        return Ok(HttpResponse::Ok()
+            .content_type(format.content_type())
+            .body(body));
+    }
+    let base_url = public_url.for_request(&req);
     if matches!(format, Format::Csv | Format::SdmxCsv) {
-        let plan = query::observation_export(&db, version, request.filter).await?;
+        let plan = query::observation_export(&db, version, filter).await?;
+        let total = plan.total;
         let export = exports::observations(
             plan.names,
             plan.filter,
             sort,
-            request.after,
+            after,
             query.limit.map(|_| limit),
             format,
             query.bom.unwrap_or(false),
             lang,
             Citer::new(&base_url, plan.sources.to_vec()),
         );
-        return super::csv_response(&db, export, format.content_type(), &query.filename(format))
-            .await;
+        let filename = query.filename(format);
+        let content_type = format.content_type();
+        return super::csv_response(&req, &db, export, content_type, &filename, Some(total)).await;
     }
 
+    let request = ObservationRequest {
+        filter,
+        sort,
+        after,
+        limit,
+    };
     let page = query::observations(&db, version, request).await?;
-    let citer = Citer::new(&base_url, page.sources.to_vec());
-    let view = |row| ObservationView::new(row, lang, &citer);
     if format == Format::JsonStat {
-        let (rows, next) = if whole {
-            (page.rows, None)
-        } else {
-            pagination::next_page(page.rows, limit, |row| (sort, After::of(sort, row)))
-        };
-        let titles: Vec<String> = page
-            .sources
-            .iter()
-            .map(|s| lang.pick(&s.title_zh, &s.title_en).to_owned())
-            .collect();
-        let data: Vec<ObservationView> = rows.into_iter().map(view).collect();
-        let dataset = jsonstat::dataset(&data, lang == Lang::En, Some(page.changed_at), &titles);
+        let (rows, next) =
+            pagination::next_page(page.rows, limit, |row| (sort, After::of(sort, row)));
+        let mut builder = jsonstat::Builder::default();
+        let mut names = KnownCodes::default();
+        for (row, indicator, place) in rows {
+            builder.push(&row);
+            names.indicators.insert(indicator.code.clone(), indicator);
+            names.places.insert(place.code.clone(), place);
+        }
+        let about = jsonstat::About::of(lang, &page.sources, Some(page.changed_at));
+        let body = builder
+            .write(&[&names], &about)
+            .map_err(|e| ApiError::Internal(e.into()))?;
         let mut response = HttpResponse::Ok();
         if let Some(cursor) = &next {
             response.insert_header((header::LINK, pagination::next_link(&req, cursor)));
         }
-        return Ok(response.content_type(format.content_type()).json(dataset));
+        return Ok(response.content_type(format.content_type()).body(body));
     }
+    let citer = Citer::new(&base_url, page.sources.to_vec());
+    let view = |row| ObservationView::new(row, lang, &citer);
     Ok(pagination::page_response(
         &req,
         page.rows,

@@ -84,7 +84,8 @@ pub async fn list_places(
     if format == Format::Csv {
         let limit = query.limit.map(|_| limit);
         let export = exports::places(filter, after, limit, query.bom.unwrap_or(false));
-        return super::csv_response(&db, export, format.content_type(), "places.csv").await;
+        return super::csv_response(&req, &db, export, format.content_type(), "places.csv", None)
+            .await;
     }
     let (rows, total) = db
         .run(async |conn| {

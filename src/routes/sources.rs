@@ -64,7 +64,15 @@ pub async fn list_sources(
     if format == Format::Csv {
         let limit = query.limit.map(|_| limit);
         let export = exports::sources(after, limit, query.bom.unwrap_or(false));
-        return super::csv_response(&db, export, format.content_type(), "sources.csv").await;
+        return super::csv_response(
+            &req,
+            &db,
+            export,
+            format.content_type(),
+            "sources.csv",
+            None,
+        )
+        .await;
     }
     let (rows, total) = db
         .run(async |conn| {

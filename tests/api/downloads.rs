@@ -148,3 +148,26 @@ async fn the_export_command_writes_the_same_files() {
     assert_eq!(jsonstat["class"], "dataset");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn every_observation_download_says_how_many_rows_it_holds() {
+    let app = spawn_app().await;
+    for (path, rows) in [
+        (
+            "/v1/observations?place=511903114&descendants=true&format=csv",
+            62,
+        ),
+        ("/v1/observations?place=511903114&format=sdmx-csv", 60),
+        ("/v1/downloads/observations.csv", 62),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(
+            response.headers()["x-total-count"],
+            rows.to_string(),
+            "{path}"
+        );
+        let (_, records) = parse_csv(&response.bytes().await.unwrap());
+        assert_eq!(records.len(), rows, "{path}");
+    }
+}

@@ -109,8 +109,15 @@ async fn a_request_that_outlives_its_timeout_is_503() {
         .expect("answered before the lock is released");
     // Without the timeout the request would wait for the lock until the client gave up.
     assert!(started.elapsed() >= Duration::from_secs(1));
+    // The server answers a timeout past the middleware; it still has the security headers and
+    // the request id (assert_problem checks them) and is counted.
     let problem = assert_problem(response, 503).await;
     assert_eq!(problem["type"], "urn:township-stats:problem:timeout");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(r#"township_stats_http_escaped_errors_total{status="503"} 1"#),
+        "{metrics}"
+    );
     // The query of the abandoned request is cancelled on the server at once, long before the
     // statement timeout (the request timeout plus 5 s) would end it.
     let mut watcher = app.db.connect();

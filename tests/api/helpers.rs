@@ -120,6 +120,8 @@ impl Drop for TestDatabase {
 
 pub struct TestApp {
     pub address: String,
+    /// The private metrics address, when `metrics_bind` was set.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub db: TestDatabase,
 }
@@ -144,9 +146,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
     let app = Application::build(&config).expect("building the application");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        metrics_address,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -232,6 +238,18 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
         .expect("ascii")
         .to_owned();
     assert_eq!(content_type, "application/problem+json");
+    // Every answer, a problem too, carries the security headers and the request id.
+    for header in [
+        "x-content-type-options",
+        "content-security-policy",
+        "x-request-id",
+    ] {
+        assert!(
+            response.headers().contains_key(header),
+            "{} lacks {header}",
+            response.url()
+        );
+    }
     let problem: Value = response.json().await.expect("a JSON problem");
     assert_eq!(problem["status"], status);
     assert!(problem["title"].is_string());

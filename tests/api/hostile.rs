@@ -211,3 +211,44 @@ async fn an_http_10_client_gets_no_chunked_coding() {
     assert!(body.starts_with("id,title_zh,"), "{body}");
     assert!(body.contains("shuangsheng-2021-government-work-report"));
 }
+
+#[tokio::test]
+async fn refusing_every_encoding_is_a_406_problem() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(format!("{}/v1/places/51", app.address))
+        .header("Accept-Encoding", "identity;q=0")
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, 406).await;
+    assert!(problem["detail"].is_string());
+}
+
+#[tokio::test]
+async fn metrics_can_be_served_on_a_private_address_alone() {
+    let app = spawn_app_with(|c| c.metrics_bind = Some("127.0.0.1:0".to_owned())).await;
+    assert_eq!(app.get("/v1/places/51").await.status(), 200);
+    assert_problem(app.get("/metrics").await, 404).await;
+    let private = app.metrics_address.as_deref().expect("a metrics address");
+    let metrics = app
+        .client
+        .get(format!("{private}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    assert!(
+        text.contains(r#"township_stats_http_requests_total{endpoint="/v1/places/{code}",method="GET",status="200"} 1"#),
+        "{text}"
+    );
+    let elsewhere = app
+        .client
+        .get(format!("{private}/v1/places/51"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(elsewhere, 404).await;
+}
