@@ -6,7 +6,8 @@
 #
 #   a. 10 concurrent whole-table downloads of observations.csv in each encoding (identity, gzip,
 #      br, zstd), read as fast as curl reads (for READ_SECS each, if set);
-#   b. the same 10 in brotli, read slowly (64 KiB/s each) for SLOW_SECS seconds;
+#   b. 30 brotli downloads at once (more than the memory budget holds), and 10 read slowly
+#      (64 KiB/s each) for SLOW_SECS seconds;
 #   c. 8 concurrent JSON-stat requests just under the JSON-stat cap (100,000 rows).
 #
 # Each run resets the kernel's peak-RSS mark (/proc/PID/clear_refs) first and reads VmHWM after,
@@ -55,6 +56,9 @@ for enc in identity gzip br zstd; do
     run "10 × observations.csv ($enc)" 10 -H "Accept-Encoding: $enc" --max-time "$read_secs" \
         "$base/v1/downloads/observations.csv"
 done
+# More brotli streams than the budget holds: the ones past it wait, then get 503, never memory.
+run "30 × observations.csv (br)" 30 -H "Accept-Encoding: br" --max-time "$read_secs" \
+    "$base/v1/downloads/observations.csv"
 run "10 × slow br reader (${slow_secs} s)" 10 -H "Accept-Encoding: br" --limit-rate 64k \
     --max-time "$slow_secs" "$base/v1/downloads/observations.csv"
 

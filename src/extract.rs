@@ -21,7 +21,46 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
     }
 }
 
+/// Parameters that take a comma-separated list. Given more than once (`place=a&place=b`, which
+/// most client libraries send for a list) they mean the list of every value given.
+const LIST_PARAMETERS: [&str; 2] = ["place", "indicator"];
+
+/// The query with repeated list parameters joined into one comma-separated value, when any is
+/// repeated.
+fn join_repeated_lists(query: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let repeated = LIST_PARAMETERS
+        .iter()
+        .any(|name| pairs.iter().filter(|(k, _)| k == name).count() > 1);
+    if !repeated {
+        return None;
+    }
+    let mut joined: Vec<(String, String)> = Vec::with_capacity(pairs.len());
+    for (key, value) in pairs {
+        match joined.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, list)) if LIST_PARAMETERS.contains(&key.as_str()) => {
+                list.push(',');
+                list.push_str(&value);
+            }
+            _ => joined.push((key, value)),
+        }
+    }
+    Some(
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(joined)
+            .finish(),
+    )
+}
+
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let joined = if query.contains('&') {
+        join_repeated_lists(query)
+    } else {
+        None
+    };
+    let query = joined.as_deref().unwrap_or(query);
     let pairs = form_urlencoded::parse(query.as_bytes());
     serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)).map_err(|err| {
         let path = err.path().to_string();
@@ -67,6 +106,27 @@ mod tests {
     struct Q {
         limit: Option<u32>,
         kind: Option<crate::domain::Kind>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Lists {
+        place: Option<String>,
+        limit: Option<u32>,
+    }
+
+    #[test]
+    fn a_repeated_list_parameter_is_the_list_of_its_values() {
+        let q: Lists = parse_query("place=51&limit=5&place=52,53").unwrap();
+        assert_eq!(q.place.as_deref(), Some("51,52,53"));
+        assert_eq!(q.limit, Some(5));
+        // Other parameters given twice still say so.
+        let ApiError::InvalidParameter { parameter, .. } =
+            parse_query::<Lists>("limit=1&limit=2").unwrap_err()
+        else {
+            panic!("expected an invalid-parameter error");
+        };
+        assert_eq!(parameter, "limit");
     }
 
     #[test]

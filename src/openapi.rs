@@ -52,6 +52,10 @@ impl Modify for CommonResponses {
         };
         let common = [
             ("400", "A query parameter is unknown or malformed"),
+            (
+                "406",
+                "No format (Accept) or encoding (Accept-Encoding) asked for can be produced",
+            ),
             ("413", "The request body is too large"),
             ("414", "The query string is too long"),
             ("429", "Too many requests from this client; see Retry-After"),

@@ -33,6 +33,11 @@ pub struct ListMeta {
     pub limit: i64,
     /// Pass as `cursor` to get the next page; null on the last page.
     pub next_cursor: Option<String>,
+    /// Change listings only (`updated_since` or `sync_token`), on every page, the last
+    /// included: where this page ended. Keep it and pass it as `sync_token` to get only what
+    /// changed after it (an empty page and the same token when nothing did).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_token: Option<String>,
 }
 
 /// Checks `limit` against the allowed range, defaulting when absent.
@@ -137,6 +142,18 @@ pub fn list_response<T: ToSchema + Serialize>(
     limit: i64,
     next_cursor: Option<String>,
 ) -> actix_web::HttpResponse {
+    sync_list_response(req, data, total, limit, next_cursor, None)
+}
+
+/// [`list_response`] of a change listing, which says where it ended in `sync_token`.
+pub fn sync_list_response<T: ToSchema + Serialize>(
+    req: &HttpRequest,
+    data: Vec<T>,
+    total: i64,
+    limit: i64,
+    next_cursor: Option<String>,
+    sync_token: Option<String>,
+) -> actix_web::HttpResponse {
     let mut response = actix_web::HttpResponse::Ok();
     if let Some(cursor) = &next_cursor {
         response.insert_header((actix_web::http::header::LINK, next_link(req, cursor)));
@@ -147,6 +164,7 @@ pub fn list_response<T: ToSchema + Serialize>(
             total,
             limit,
             next_cursor,
+            sync_token,
         },
     })
 }

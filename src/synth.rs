@@ -216,6 +216,12 @@ pub fn run(conn: &mut PgConnection, options: SynthOptions) -> anyhow::Result<Syn
         summary.release_id = Some(release_id);
         Ok(summary)
     })
+    .and_then(|summary| {
+        // A million new rows: without fresh statistics the planner guesses (autovacuum may be
+        // off, or not yet have run), and a guess can turn a keyset page into a full scan.
+        crate::db::analyze(conn)?;
+        Ok(summary)
+    })
 }
 
 #[cfg(test)]

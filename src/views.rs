@@ -174,9 +174,14 @@ pub struct ObservationView {
     #[schema(example = 2020)]
     pub period_end: i32,
     pub kind: Kind,
-    /// The exact value in the indicator's canonical unit, never in exponent notation.
-    #[schema(value_type = f64, example = 278650000)]
+    /// The exact value in the indicator's canonical unit, never in exponent notation, with
+    /// every digit it has. It is a decimal, not a binary float: read it as one (Python
+    /// `json.loads(..., parse_float=Decimal)`) or read `value_decimal`.
+    #[schema(schema_with = exact_number, example = 278650000)]
     pub value: serde_json::Number,
+    /// The same value as a decimal string, for clients that would read `value` as a float.
+    #[schema(example = "278650000")]
+    pub value_decimal: String,
     /// The canonical unit (same as `indicator.unit`).
     #[schema(example = "yuan")]
     pub unit: String,
@@ -272,6 +277,7 @@ impl ObservationView {
             period_end,
             kind,
             value: json_number(&value),
+            value_decimal: plain_decimal(&value),
             unit,
             qualifier,
             value_as_written,
@@ -286,6 +292,14 @@ impl ObservationView {
             retracted_at,
         }
     }
+}
+
+/// The schema of an exact decimal number: `number` with no `format` (`double` would tell
+/// generated clients to read it as a binary float).
+fn exact_number() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Number)
+        .build()
 }
 
 /// The decimal in plain notation with no trailing zeros: 1690000000, 0.5, 16.

@@ -196,10 +196,13 @@ impl Database {
         f: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let shared = &self.shared;
-        shared.waiting.inc();
         let started = std::time::Instant::now();
-        let checkout = tokio::time::timeout(shared.wait, self.pool.get()).await;
-        shared.waiting.dec();
+        let checkout = {
+            // Counted as waiting until the checkout ends, however it ends (a request abandoned
+            // while it waits too).
+            let _waiting = Waiting::new(&shared.waiting);
+            tokio::time::timeout(shared.wait, self.pool.get()).await
+        };
         shared
             .checkout_seconds
             .observe(started.elapsed().as_secs_f64());
@@ -272,5 +275,21 @@ impl Drop for Abandoned {
             self.conn.cancel_in_background();
             self.conn.discard();
         }
+    }
+}
+
+/// One more request waiting for a connection, for as long as it lives.
+struct Waiting<'a>(&'a prometheus::IntGauge);
+
+impl<'a> Waiting<'a> {
+    fn new(gauge: &'a prometheus::IntGauge) -> Self {
+        gauge.inc();
+        Waiting(gauge)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }

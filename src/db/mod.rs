@@ -78,6 +78,18 @@ pub async fn data_updated_at(
     Ok(Some(releases::data_version(conn).await?.changed_at))
 }
 
+/// Refreshes the planner's statistics of the tables loads write. Loads call it when they end,
+/// so that plans never depend on autovacuum having run (it may be off, or late after a bulk
+/// load).
+pub fn analyze(conn: &mut PgConnection) -> anyhow::Result<()> {
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query("ANALYZE places, indicators, sources, observations, releases"),
+        conn,
+    )
+    .context("refreshing the planner's statistics (ANALYZE)")?;
+    Ok(())
+}
+
 /// Applies every pending embedded migration.
 pub fn migrate(conn: &mut PgConnection) -> anyhow::Result<()> {
     conn.run_pending_migrations(MIGRATIONS)

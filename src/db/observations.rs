@@ -77,6 +77,9 @@ pub struct ObservationFilter {
     pub to: Option<i32>,
     /// Only rows changed after this time, retracted ones included (incremental sync).
     pub updated_since: Option<DateTime<Utc>>,
+    /// Only rows changed after this position in the order of change, (updated_at, id):
+    /// incremental sync from a `sync_token`, retracted ones included.
+    pub changed_after: Option<(DateTime<Utc>, i64)>,
     /// Only rows last changed by this release, retracted ones included.
     pub release: Option<i64>,
 }
@@ -93,6 +96,7 @@ impl ObservationFilter {
             from,
             to,
             updated_since,
+            changed_after,
             release,
         } = self;
         places.is_empty()
@@ -102,12 +106,13 @@ impl ObservationFilter {
             && from.is_none()
             && to.is_none()
             && updated_since.is_none()
+            && changed_after.is_none()
             && release.is_none()
     }
 
     /// Tombstones belong in change feeds, not in the published data.
     fn include_retracted(&self) -> bool {
-        self.updated_since.is_some() || self.release.is_some()
+        self.updated_since.is_some() || self.changed_after.is_some() || self.release.is_some()
     }
 }
 
@@ -186,6 +191,15 @@ fn filtered(filter: &ObservationFilter) -> Filtered<'static> {
     }
     if let Some(to) = filter.to {
         query = query.filter(observations::period_start.le(to));
+    }
+    if let Some((at, id)) = filter.changed_after {
+        query = query.filter(
+            sql::<Bool>("(observations.updated_at, observations.id) > (")
+                .bind::<Timestamptz, _>(at)
+                .sql(", ")
+                .bind::<BigInt, _>(id)
+                .sql(")"),
+        );
     }
     if let Some(since) = filter.updated_since {
         query = query.filter(observations::updated_at.gt(since));

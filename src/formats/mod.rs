@@ -141,6 +141,20 @@ pub fn attachment(filename: &str) -> String {
     format!("attachment; filename=\"{filename}\"")
 }
 
+/// An extractor for endpoints that answer JSON alone: a request whose `Accept` admits no JSON
+/// (`Accept: application/xml`) is 406, as on the list endpoints, rather than JSON it did not
+/// ask for.
+pub struct JsonOnly;
+
+impl actix_web::FromRequest for JsonOnly {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<JsonOnly, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(negotiate(req, None, &[Format::Json]).map(|_| JsonOnly))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -111,6 +111,7 @@ pub async fn list_indicators(
 )]
 #[get("/indicators/{code}")]
 pub async fn get_indicator(
+    _: crate::formats::JsonOnly,
     db: web::Data<Database>,
     code: web::Path<String>,
     ApiQuery(query): ApiQuery<LangQuery>,

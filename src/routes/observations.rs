@@ -25,13 +25,15 @@ use crate::views::ObservationView;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ObservationQuery {
-    /// One or more place codes, comma-separated.
+    /// One or more place codes, comma-separated (or the parameter repeated). Without
+    /// `descendants=true` only figures recorded on these places themselves are listed, not
+    /// those recorded on places below them (a town report's figures on its villages).
     #[param(example = "511903114")]
     pub place: Option<String>,
     /// With `place`: also every place below the given ones.
     #[param(default = false)]
     pub descendants: Option<bool>,
-    /// One or more indicator codes, comma-separated.
+    /// One or more indicator codes, comma-separated (or the parameter repeated), in any case.
     #[param(example = "poverty_exit_persons,poverty_exit_households")]
     pub indicator: Option<String>,
     /// Only indicators of this category.
@@ -49,6 +51,10 @@ pub struct ObservationQuery {
     /// included, in the order of change (`sort=updated`). For incremental sync.
     #[param(value_type = Option<String>, format = DateTime, example = "2026-01-01T00:00:00Z")]
     pub updated_since: Option<String>,
+    /// Only observations changed after the position this token marks, retracted ones
+    /// included, in the order of change: pass the `meta.sync_token` of the last page read.
+    /// Unlike a time, it never skips rows that share one (every row of a release does).
+    pub sync_token: Option<String>,
     /// Only observations last changed by this release (see `/v1/releases`), tombstones included.
     #[param(minimum = 1, example = 1)]
     pub release: Option<i64>,
@@ -124,12 +130,37 @@ impl ObservationQuery {
                     .with_timezone(&chrono::Utc),
             ),
         };
+        if updated_since.is_some() && self.sync_token().is_some() {
+            return Err(ApiError::invalid(
+                "sync_token",
+                "give `sync_token` or `updated_since`, not both: the token already says where \
+                 the last sync ended",
+            ));
+        }
+        let changed_after = match self.sync_token() {
+            None => None,
+            Some(token) => match pagination::decode_cursor::<CursorKey>(token) {
+                Ok((Sort::Updated, After::Updated(at, id))) => Some((at, id)),
+                _ => {
+                    return Err(ApiError::invalid(
+                        "sync_token",
+                        "`sync_token` must be the `meta.sync_token` of an earlier answer",
+                    ))
+                }
+            },
+        };
         Ok(ObservationFilter {
             updated_since,
+            changed_after,
             release: self.release,
             places,
             descendants,
-            indicators: codes("indicator", self.indicator.as_deref())?,
+            // Indicator codes are lower case; SDMX-CSV writes them in capitals (its convention
+            // for codes), so a code copied from there is taken in any case.
+            indicators: codes("indicator", self.indicator.as_deref())?
+                .into_iter()
+                .map(|code| code.to_ascii_lowercase())
+                .collect(),
             category: self.category.clone(),
             kind: self.kind,
             from: self.from,
@@ -137,14 +168,25 @@ impl ObservationQuery {
         })
     }
 
-    /// The sort: `updated` by default with `updated_since`, which allows no other.
+    /// A `sync_token`, unless empty.
+    fn sync_token(&self) -> Option<&str> {
+        self.sync_token.as_deref().filter(|t| !t.is_empty())
+    }
+
+    /// Whether this lists changes: `updated_since` or `sync_token`.
+    fn is_sync(&self) -> bool {
+        self.updated_since.is_some() || self.sync_token().is_some()
+    }
+
+    /// The sort: `updated` by default with `updated_since` or `sync_token`, which allow no
+    /// other.
     fn sort(&self) -> Result<Sort, ApiError> {
-        match (self.updated_since.is_some(), self.sort) {
+        match (self.is_sync(), self.sort) {
             (true, None | Some(Sort::Updated)) => Ok(Sort::Updated),
             (true, Some(_)) => Err(ApiError::invalid(
                 "sort",
-                "with `updated_since` the order is `updated` (oldest change first), which a \
-                 cursor needs to never skip or repeat a change",
+                "with `updated_since` or `sync_token` the order is `updated` (oldest change \
+                 first), which a cursor needs to never skip or repeat a change",
             )),
             // Filtered by place, the natural (and indexed) order is by place.
             (false, None) if self.place.is_some() => Ok(Sort::Place),
@@ -167,17 +209,38 @@ impl ObservationQuery {
         Ok(Some(after))
     }
 
-    /// A file name that says what the download holds: `observations-511903114.csv`.
+    /// A file name that says what the download holds, from its filters:
+    /// `observations-511903114-descendants-poverty_alleviation-2016-2020.csv`;
+    /// `observations-all.csv` without any.
     fn filename(&self, format: Format) -> String {
-        let scope = match (&self.place, &self.indicator) {
-            (Some(place), _) => place.replace(',', "_"),
-            (None, Some(indicator)) => indicator.replace(',', "_"),
-            (None, None) => "all".to_owned(),
+        let years = match (self.from, self.to) {
+            (Some(from), Some(to)) => Some(format!("{from}-{to}")),
+            (Some(from), None) => Some(format!("from{from}")),
+            (None, Some(to)) => Some(format!("to{to}")),
+            (None, None) => None,
+        };
+        let parts = [
+            self.place.as_ref().map(|p| p.replace(',', "_")),
+            self.descendants
+                .filter(|d| *d)
+                .map(|_| "descendants".to_owned()),
+            self.indicator.as_ref().map(|i| i.replace(',', "_")),
+            self.category.clone(),
+            self.kind.map(|k| k.as_str().to_owned()),
+            years,
+            self.release.map(|r| format!("release{r}")),
+            self.is_sync().then(|| "changes".to_owned()),
+        ];
+        let scope: Vec<String> = parts.into_iter().flatten().collect();
+        let scope = if scope.is_empty() {
+            "all".to_owned()
+        } else {
+            scope.join("-")
         };
         let scope: String = scope
             .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .take(80)
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .take(120)
             .collect();
         match format {
             Format::SdmxCsv => format!("observations-{scope}.sdmx.csv"),
@@ -234,6 +297,14 @@ pub async fn list_observations(
     let sort = query.sort()?;
     let filter = query.filter()?;
     let after = query.after(sort)?;
+    // Where a change listing starts: after the cursor, the token, or the time given.
+    let sync_start = match (&after, filter.changed_after, filter.updated_since) {
+        _ if !query.is_sync() => None,
+        (Some(After::Updated(at, id)), _, _) => Some((*at, *id)),
+        (_, Some(position), _) => Some(position),
+        (_, None, Some(since)) => Some((since, i64::MAX)),
+        _ => None,
+    };
     let lang = query.lang.unwrap_or_default();
     let version = super::data_version(&req);
 
@@ -291,15 +362,21 @@ pub async fn list_observations(
         }
         return Ok(response.content_type(format.content_type()).body(body));
     }
+    // A change listing says where it ended, on every page, the last included: the position
+    // of its last row, or where it started when it has none.
+    let shown = page.rows.len().min(limit as usize);
+    let sync_token = match (shown.checked_sub(1).map(|i| &page.rows[i]), sync_start) {
+        (Some(last), Some(_)) => Some(After::of(Sort::Updated, last)),
+        (None, Some((at, id))) => Some(After::Updated(at, id)),
+        (_, None) => None,
+    }
+    .map(|position| pagination::encode_cursor(&(Sort::Updated, position)));
     let citer = Citer::new(&base_url, page.sources.to_vec());
     let view = |row| ObservationView::new(row, lang, &citer);
-    Ok(pagination::page_response(
-        &req,
-        page.rows,
-        page.total,
-        limit,
-        |row| (sort, After::of(sort, row)),
-        view,
+    let (rows, next) = pagination::next_page(page.rows, limit, |row| (sort, After::of(sort, row)));
+    let data = rows.into_iter().map(view).collect();
+    Ok(pagination::sync_list_response(
+        &req, data, page.total, limit, next, sync_token,
     ))
 }
 
@@ -315,6 +392,7 @@ pub async fn list_observations(
 )]
 #[get("/observations/{id}")]
 pub async fn get_observation(
+    _: crate::formats::JsonOnly,
     req: HttpRequest,
     db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,

@@ -115,6 +115,7 @@ pub async fn list_places(
 )]
 #[get("/places/{code}")]
 pub async fn get_place(
+    _: crate::formats::JsonOnly,
     db: web::Data<Database>,
     code: web::Path<String>,
     ApiQuery(query): ApiQuery<LangQuery>,

@@ -68,6 +68,7 @@ pub struct NoQuery {}
 )]
 #[get("/releases")]
 pub async fn list_releases(
+    _: crate::formats::JsonOnly,
     req: HttpRequest,
     db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
@@ -97,6 +98,7 @@ pub async fn list_releases(
 )]
 #[get("/releases/{id}")]
 pub async fn get_release(
+    _: crate::formats::JsonOnly,
     req: HttpRequest,
     db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,

@@ -102,6 +102,7 @@ pub async fn list_sources(
 )]
 #[get("/sources/{id}")]
 pub async fn get_source(
+    _: crate::formats::JsonOnly,
     db: web::Data<Database>,
     id: web::Path<String>,
     ApiQuery(query): ApiQuery<LangQuery>,

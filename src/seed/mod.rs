@@ -94,4 +94,9 @@ pub fn load(conn: &mut PgConnection, force: bool) -> anyhow::Result<LoadSummary>
             .execute(conn)?;
         Ok::<_, anyhow::Error>(summary)
     })
+    .and_then(|summary| {
+        // Fresh statistics for the planner, whether or not autovacuum runs.
+        crate::db::analyze(conn)?;
+        Ok(summary)
+    })
 }

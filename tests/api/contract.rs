@@ -34,3 +34,129 @@ async fn empty_and_differently_cased_values_mean_what_clients_meant() {
         assert_problem(app.get(path).await, 404).await;
     }
 }
+
+/// One round of the README's polling loop: every change after `token`, page by page, applied
+/// to `copy` (upsert by id, delete tombstones). Returns how many changes it applied.
+async fn sync_round(
+    app: &crate::helpers::TestApp,
+    token: &mut Option<String>,
+    copy: &mut std::collections::HashMap<i64, serde_json::Value>,
+) -> usize {
+    const LIMIT: usize = 10;
+    let mut applied = 0;
+    loop {
+        let path = match token.as_deref() {
+            Some(t) => format!("/v1/observations?limit={LIMIT}&sync_token={t}"),
+            None => format!("/v1/observations?limit={LIMIT}&updated_since=2000-01-01T00:00:00Z"),
+        };
+        let page = app.json(&path).await;
+        let rows = page["data"].as_array().unwrap();
+        for row in rows {
+            let id = row["id"].as_i64().unwrap();
+            if row["retracted_at"].is_null() {
+                copy.insert(id, row.clone());
+            } else {
+                copy.remove(&id);
+            }
+        }
+        applied += rows.len();
+        let next = page["meta"]["sync_token"]
+            .as_str()
+            .expect("a sync token on every page");
+        *token = Some(next.to_owned());
+        if rows.len() < LIMIT {
+            return applied;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_sync_that_keeps_its_token_never_loses_a_change() {
+    let app = spawn_app().await;
+    let mut copy = std::collections::HashMap::new();
+    let mut token = None;
+    // The seed is one release of 62 rows sharing one updated_at: seven pages of ten.
+    assert_eq!(sync_round(&app, &mut token, &mut copy).await, 62);
+    assert_eq!(copy.len(), 62);
+    // Nothing changed: an empty page, and the same token.
+    let before = token.clone();
+    assert_eq!(sync_round(&app, &mut token, &mut copy).await, 0);
+    assert_eq!(token, before);
+    // A release lands between rounds: more rows than a page, again all with one updated_at.
+    let options = township_stats::synth::SynthOptions {
+        townships: 2,
+        indicators: 40,
+        years: 1,
+        progress: false,
+    };
+    let added = township_stats::synth::run(&mut app.db.connect(), options)
+        .unwrap()
+        .observations_added;
+    assert!(added > 10, "{added}");
+    assert_eq!(
+        sync_round(&app, &mut token, &mut copy).await,
+        added as usize
+    );
+    let total = app.json("/v1/observations?limit=1").await["meta"]["total"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(copy.len() as i64, total);
+    // A token is opaque but checked.
+    let problem = app.problem("/v1/observations?sync_token=bm9wZQ", 400).await;
+    assert_eq!(problem["parameter"], "sync_token");
+    let problem = app
+        .problem(
+            &format!(
+                "/v1/observations?sync_token={}&updated_since=2020-01-01T00:00:00Z",
+                token.unwrap()
+            ),
+            400,
+        )
+        .await;
+    assert_eq!(problem["parameter"], "sync_token");
+}
+
+#[tokio::test]
+async fn lists_as_clients_send_them_and_values_as_they_are() {
+    let app = spawn_app().await;
+    // A repeated list parameter is the list of its values, as `requests` sends a list.
+    let repeated = app
+        .json("/v1/observations?indicator=poverty_exit_persons&indicator=poverty_exit_households")
+        .await;
+    let joined = app
+        .json("/v1/observations?indicator=poverty_exit_persons,poverty_exit_households")
+        .await;
+    assert_eq!(repeated["meta"]["total"], joined["meta"]["total"]);
+    assert!(joined["meta"]["total"].as_i64().unwrap() >= 2);
+    // Another parameter given twice is still an error that names it.
+    let problem = app.problem("/v1/observations?limit=1&limit=2", 400).await;
+    assert_eq!(problem["parameter"], "limit");
+    // Codes as SDMX-CSV writes them (capitals) find the same rows.
+    let upper = app
+        .json("/v1/observations?indicator=POVERTY_EXIT_PERSONS,POVERTY_EXIT_HOUSEHOLDS")
+        .await;
+    assert_eq!(upper["meta"]["total"], joined["meta"]["total"]);
+    // Exact values come as a decimal string too.
+    let row = &joined["data"][0];
+    assert_eq!(
+        row["value_decimal"].as_str().unwrap(),
+        row["value"].to_string()
+    );
+    // An item asked for in a format it does not have is 406, not JSON.
+    let response = app
+        .client
+        .get(format!("{}/v1/places/51", app.address))
+        .header("Accept", "application/xml")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 406).await;
+    // A download's name says what it holds.
+    let response = app
+        .get("/v1/observations?category=poverty_alleviation&kind=actual&from=2016&to=2020&format=csv")
+        .await;
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"observations-poverty_alleviation-actual-2016-2020.csv\""
+    );
+}

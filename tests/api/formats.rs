@@ -26,7 +26,7 @@ async fn csv_by_parameter_or_accept_is_the_same_file_with_every_figure() {
     assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
     assert_eq!(
         headers["content-disposition"],
-        "attachment; filename=\"observations-511903114.csv\""
+        "attachment; filename=\"observations-511903114-descendants.csv\""
     );
     let (_, by_accept) = csv_of(&app, EVERY_FIGURE, Some("text/csv")).await;
     assert_eq!(by_param, by_accept);
