@@ -61,7 +61,7 @@ pub async fn write(
                     places.write_all(conn, out, |_| {}).await
                 })
                 .await?;
-                let mut indicators = exports::indicators(None, None, None, bom);
+                let mut indicators = exports::indicators(Default::default(), None, None, bom);
                 write_file(dir, "indicators.csv", 0, async |out, _| {
                     indicators.write_all(conn, out, |_| {}).await
                 })

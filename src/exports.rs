@@ -187,7 +187,7 @@ pub fn places(
 
 /// Indicators (of one category, if given) in code order.
 pub fn indicators(
-    category: Option<String>,
+    filter: crate::db::indicators::IndicatorFilter,
     after: Option<String>,
     limit: Option<i64>,
     bom: bool,
@@ -198,15 +198,12 @@ pub fn indicators(
         after,
         limit,
         Box::new(move |conn, after, size| {
-            let category = category.clone();
+            let filter = filter.clone();
             Box::pin(async move {
-                Ok(crate::db::indicators::page(
-                    conn,
-                    category.as_deref(),
-                    after.map(String::as_str),
-                    size,
+                Ok(
+                    crate::db::indicators::page(conn, &filter, after.map(String::as_str), size)
+                        .await?,
                 )
-                .await?)
             })
         }),
         |i| i.code.clone(),

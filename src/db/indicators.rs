@@ -20,27 +20,48 @@ pub struct Indicator {
     pub value_type: ValueType,
 }
 
-fn filtered(category: Option<&str>) -> indicators::BoxedQuery<'_, diesel::pg::Pg> {
+/// Which indicators a listing keeps.
+#[derive(Debug, Default, Clone)]
+pub struct IndicatorFilter {
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only indicators whose code, Chinese or English name or description contains this
+    /// (case-insensitive).
+    pub q: Option<String>,
+}
+
+fn filtered(filter: &IndicatorFilter) -> indicators::BoxedQuery<'static, diesel::pg::Pg> {
     let mut query = indicators::table.into_boxed();
-    if let Some(category) = category {
-        query = query.filter(indicators::category.eq(category));
+    if let Some(category) = &filter.category {
+        query = query.filter(indicators::category.eq(category.clone()));
+    }
+    if let Some(q) = &filter.q {
+        let pattern = format!("%{}%", super::places::escape_like(q));
+        query = query.filter(
+            indicators::code
+                .ilike(pattern.clone())
+                .or(indicators::name_zh.ilike(pattern.clone()))
+                .or(indicators::name_en.ilike(pattern.clone()))
+                .or(indicators::description_zh.ilike(pattern.clone()))
+                .or(indicators::description_en.ilike(pattern)),
+        );
     }
     query
 }
 
-/// How many indicators there are (of one category, if given).
-pub async fn count(conn: &mut AsyncPgConnection, category: Option<&str>) -> QueryResult<i64> {
-    filtered(category).count().get_result(conn).await
+/// How many indicators the filter keeps.
+pub async fn count(conn: &mut AsyncPgConnection, filter: &IndicatorFilter) -> QueryResult<i64> {
+    filtered(filter).count().get_result(conn).await
 }
 
-/// Up to `limit` indicators (of one category, if given) in code order after `after`.
+/// Up to `limit` indicators the filter keeps, in code order after `after`.
 pub async fn page(
     conn: &mut AsyncPgConnection,
-    category: Option<&str>,
+    filter: &IndicatorFilter,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<Indicator>> {
-    let mut query = filtered(category)
+    let mut query = filtered(filter)
         .select(Indicator::as_select())
         .order(indicators::code)
         .limit(limit);

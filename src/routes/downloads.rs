@@ -110,7 +110,7 @@ pub async fn download_indicators(
     db: web::Data<Database>,
     ApiQuery(query): ApiQuery<DownloadQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let export = exports::indicators(None, None, None, query.bom.unwrap_or(false));
+    let export = exports::indicators(Default::default(), None, None, query.bom.unwrap_or(false));
     csv(&req, &db, export, "indicators.csv", None).await
 }
 

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::places::LangQuery;
+use crate::db::indicators::IndicatorFilter;
 use crate::db::{self, Database};
 use crate::domain::Lang;
 use crate::error::{ApiError, Problem};
@@ -21,6 +22,10 @@ pub struct IndicatorListQuery {
     /// Only indicators of this category.
     #[param(example = "poverty_alleviation")]
     pub category: Option<String>,
+    /// Only indicators whose code, name (Chinese or English) or description contains this,
+    /// ignoring case: `q=poverty` or `q=脱贫` finds every poverty figure, whatever its category.
+    #[param(example = "poverty")]
+    pub q: Option<String>,
     /// Language of the `name` and `description` fields.
     pub lang: Option<Lang>,
     /// `next_cursor` of the previous page.
@@ -64,14 +69,20 @@ pub async fn list_indicators(
         .map(pagination::decode_cursor)
         .transpose()?;
     let lang = query.lang.unwrap_or_default();
-    let category = query.category;
-    if let Some(category) = &category {
+    let filter = IndicatorFilter {
+        category: query.category,
+        q: query
+            .q
+            .filter(|q| !q.trim().is_empty())
+            .map(|q| q.trim().to_owned()),
+    };
+    if let Some(category) = &filter.category {
         db.run(async |conn| crate::query::check_category(conn, category).await)
             .await?;
     }
     if format == Format::Csv {
         let limit = query.limit.map(|_| limit);
-        let export = exports::indicators(category, after, limit, query.bom.unwrap_or(false));
+        let export = exports::indicators(filter, after, limit, query.bom.unwrap_or(false));
         return super::csv_response(
             &req,
             &db,
@@ -82,11 +93,10 @@ pub async fn list_indicators(
         )
         .await;
     }
-    let category = category.as_deref();
     let (rows, total) = db
         .run(async |conn| {
-            let total = db::indicators::count(conn, category).await?;
-            let rows = db::indicators::page(conn, category, after.as_deref(), limit + 1).await?;
+            let total = db::indicators::count(conn, &filter).await?;
+            let rows = db::indicators::page(conn, &filter, after.as_deref(), limit + 1).await?;
             Ok((rows, total))
         })
         .await?;

@@ -160,3 +160,27 @@ async fn lists_as_clients_send_them_and_values_as_they_are() {
         "attachment; filename=\"observations-poverty_alleviation-actual-2016-2020.csv\""
     );
 }
+
+#[tokio::test]
+async fn indicators_can_be_searched_across_categories() {
+    let app = spawn_app().await;
+    let found = app.json("/v1/indicators?q=POVERTY&limit=1000").await;
+    let rows = found["data"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let text = format!(
+            "{} {} {}",
+            row["code"], row["name_en"], row["description_en"]
+        )
+        .to_lowercase();
+        assert!(text.contains("poverty"), "{text}");
+    }
+    // Across categories: the poverty-exit sentences' relocation figure is found too.
+    assert!(rows.iter().any(|r| r["category"] == "poverty_alleviation"));
+    assert!(rows.iter().any(|r| r["category"] != "poverty_alleviation"));
+    // In Chinese too; and a wildcard is a character, not a pattern.
+    let chinese = app.json("/v1/indicators?q=%E8%84%B1%E8%B4%AB").await;
+    assert!(chinese["meta"]["total"].as_i64().unwrap() > 0);
+    let literal = app.json("/v1/indicators?q=%25").await;
+    assert_eq!(literal["meta"]["total"], 0);
+}
