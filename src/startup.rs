@@ -266,7 +266,7 @@ fn run(
             .app_data(response_cache.clone())
             .configure(routes::configure_app);
         // Middleware listed first runs last: the request passes request_id, Logger, HEAD→GET,
-        // CORS, metrics, security headers, the problem rewriter, compression, the rate limiter,
+        // security headers, the problem rewriter, CORS, metrics, compression, the rate limiter,
         // limits, caching and the problem rewriter again, in that order, before it reaches the
         // router.
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
@@ -284,11 +284,12 @@ fn run(
             .wrap(from_fn(protect::enforce_limits))
             .wrap(Condition::new(rate_limited, Governor::new(&governor)))
             .wrap(Compress::default())
-            // Compress answers 406 itself (`Accept-Encoding: identity;q=0`).
-            .wrap(ErrorHandlers::new().default_handler(crate::error::as_problem))
-            .wrap(protect::security_headers())
             .wrap(metrics.clone())
             .wrap(cors())
+            // CORS (a refused preflight) and Compress (`Accept-Encoding: identity;q=0`) answer
+            // some errors themselves: rewritten into problems here, outside both.
+            .wrap(ErrorHandlers::new().default_handler(crate::error::as_problem))
+            .wrap(protect::security_headers())
             .wrap(from_fn(caching::head_as_get))
             // The access log costs work per request even when its lines are filtered out.
             .wrap(Condition::new(

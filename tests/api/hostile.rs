@@ -252,3 +252,37 @@ async fn metrics_can_be_served_on_a_private_address_alone() {
         .unwrap();
     assert_problem(elsewhere, 404).await;
 }
+
+#[tokio::test]
+async fn a_refused_preflight_is_a_problem_with_every_header() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/v1/places", app.address),
+        )
+        .header("Origin", "https://portal.example")
+        .header("Access-Control-Request-Method", "DELETE")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 400).await;
+    // An allowed one is answered as before.
+    let response = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/v1/places", app.address),
+        )
+        .header("Origin", "https://portal.example")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://portal.example"
+    );
+}
