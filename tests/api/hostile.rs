@@ -286,3 +286,34 @@ async fn a_refused_preflight_is_a_problem_with_every_header() {
         "https://portal.example"
     );
 }
+
+#[tokio::test]
+async fn a_database_that_never_answers_costs_readyz_one_second() {
+    // A "database" that accepts connections and never says a word: a hung server, not a
+    // down one (a refused connection fails at once; this one would wait forever).
+    let hung = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = hung.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = hung.accept().await {
+            held.push(socket);
+        }
+    });
+    let app = spawn_app_with(|c| {
+        c.database_url = format!("postgres://root@127.0.0.1:{port}/hung?sslmode=disable");
+    })
+    .await;
+    let started = std::time::Instant::now();
+    assert_problem(app.get("/readyz").await, 503).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1500),
+        "/readyz took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    // A data request waits for a connection as long as it may (1 s here), then says so.
+    let started = std::time::Instant::now();
+    let problem = assert_problem(app.get("/v1/places/51").await, 503).await;
+    assert_eq!(problem["type"], "urn:township-stats:problem:unavailable");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+}
