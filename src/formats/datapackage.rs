@@ -158,11 +158,8 @@ pub fn descriptor(sources: &[SourceMeta]) -> Value {
         "name": "township-stats",
         "title": "township-stats: statistics of Chinese townships, with their sources",
         "description": "Normalized statistics about Chinese townships by place and period. Each observation quotes the sentence of its source; the places are the NBS 2023 division codes.",
-        "licenses": [{
-            "name": "CC-BY-4.0",
-            "path": "https://creativecommons.org/licenses/by/4.0/",
-            "title": "Creative Commons Attribution 4.0"
-        }],
+        // The parts come under different terms: each resource says its own.
+        "resources": resources(places, indicators, source_resource, observations, sources),
         "sources": sources.iter().map(|s| {
             let mut source = json!({ "title": s.title_en });
             if let Some(url) = &s.url {
@@ -170,6 +167,56 @@ pub fn descriptor(sources: &[SourceMeta]) -> Value {
             }
             source
         }).collect::<Vec<_>>(),
-        "resources": [places, indicators, source_resource, observations],
     })
+}
+
+/// The licence of the place list: the NBS division codes as compiled by
+/// modood/Administrative-divisions-of-China (seed/admin-divisions-2023/LICENSE).
+fn gazetteer_licence() -> Value {
+    json!({
+        "name": "WTFPL",
+        "path": "http://www.wtfpl.net/",
+        "title": "Do What The F*ck You Want To Public License 2 (the place codes and names, from modood/Administrative-divisions-of-China)"
+    })
+}
+
+/// The terms of each source, as the source states them (`licence` in sources.csv): what
+/// the sources table and every observation quoting them come under.
+fn source_licences(sources: &[SourceMeta]) -> Vec<Value> {
+    let mut terms: Vec<&str> = sources.iter().map(|s| s.licence.as_str()).collect();
+    terms.sort_unstable();
+    terms.dedup();
+    terms
+        .into_iter()
+        .map(|licence| {
+            // An SPDX identifier (CC0-1.0) names itself; a statement in words is given as
+            // written, under the Open Definition's id for what it says.
+            let name = if !licence.contains(' ') {
+                licence
+            } else if licence.contains("not subject to copyright") {
+                "other-pd"
+            } else {
+                "other-at"
+            };
+            json!({ "name": name, "title": licence })
+        })
+        .collect()
+}
+
+fn resources(
+    mut places: Value,
+    mut indicators: Value,
+    mut sources_resource: Value,
+    mut observations: Value,
+    sources: &[SourceMeta],
+) -> Vec<Value> {
+    places["licenses"] = json!([gazetteer_licence()]);
+    indicators["licenses"] = json!([{
+        "name": "CC-BY-4.0",
+        "path": "https://creativecommons.org/licenses/by/4.0/",
+        "title": "Creative Commons Attribution 4.0 (the indicator definitions of township-stats)"
+    }]);
+    sources_resource["licenses"] = json!(source_licences(sources));
+    observations["licenses"] = json!(source_licences(sources));
+    vec![places, indicators, sources_resource, observations]
 }

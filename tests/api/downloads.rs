@@ -12,8 +12,21 @@ async fn bulk_files_hold_whole_tables_described_by_the_data_package() {
     let app = spawn_app().await;
     let package = app.json("/v1/downloads/datapackage.json").await;
     assert_eq!(package["profile"], "tabular-data-package");
-    assert!(package["licenses"][0]["name"].is_string());
     let resources = package["resources"].as_array().unwrap();
+    // Each part under its own terms: the gazetteer's WTFPL, the report's own statement.
+    let licence =
+        |name: &str| resources.iter().find(|r| r["name"] == name).unwrap()["licenses"][0].clone();
+    assert_eq!(licence("places")["name"], "WTFPL");
+    let source = app
+        .json("/v1/sources/shuangsheng-2021-government-work-report")
+        .await;
+    assert_eq!(licence("observations")["title"], source["data"]["licence"]);
+    assert_eq!(licence("observations")["name"], "other-pd");
+    assert_eq!(licence("sources"), licence("observations"));
+    assert!(
+        package.get("licenses").is_none(),
+        "no one licence for every part"
+    );
     let names: HashSet<&str> = resources
         .iter()
         .map(|r| r["name"].as_str().unwrap())
