@@ -7,6 +7,7 @@ use oxrdf::vocab::{rdf, xsd};
 use oxrdf::{Graph, Literal, NamedNode, NamedNodeRef, Term, TripleRef};
 
 use crate::db::catalog::CategoryCoverage;
+use crate::db::sources::SourceMeta;
 
 const DCAT: &str = "http://www.w3.org/ns/dcat#";
 const DCT: &str = "http://purl.org/dc/terms/";
@@ -14,7 +15,11 @@ const FOAF: &str = "http://xmlns.com/foaf/0.1/";
 const VCARD: &str = "http://www.w3.org/2006/vcard/ns#";
 const FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
 const IANA: &str = "http://www.iana.org/assignments/media-types/";
+/// The licence of what township-stats itself writes: this catalog and the indicator
+/// definitions. The data come under the terms of their sources.
 const LICENCE: &str = "https://creativecommons.org/licenses/by/4.0/";
+/// The licence of the place list (seed/admin-divisions-2023/LICENSE).
+const GAZETTEER_LICENCE: &str = "http://www.wtfpl.net/";
 
 pub const PREFIXES: [(&str, &str); 5] = [
     ("dcat", DCAT),
@@ -81,7 +86,12 @@ fn title_of(category: &str) -> String {
 }
 
 /// Builds the catalog graph for an API at `base`.
-pub fn catalog(base: &str, coverage: &[CategoryCoverage], modified: DateTime<Utc>) -> Graph {
+pub fn catalog(
+    base: &str,
+    coverage: &[CategoryCoverage],
+    sources: &[SourceMeta],
+    modified: DateTime<Utc>,
+) -> Graph {
     let mut b = Builder {
         graph: Graph::default(),
     };
@@ -140,6 +150,52 @@ pub fn catalog(base: &str, coverage: &[CategoryCoverage], modified: DateTime<Utc
         iri(format!("{base}/docs/")),
     );
     b.class(&licence, &format!("{DCT}LicenseDocument"));
+    let gazetteer_licence = iri(GAZETTEER_LICENCE);
+    b.class(&gazetteer_licence, &format!("{DCT}LicenseDocument"));
+    b.text(
+        &gazetteer_licence,
+        &format!("{DCT}title"),
+        "WTFPL (the place codes and names)",
+        "en",
+    );
+    // Each source's terms, as it states them; the observations quoting it come under them.
+    let mut source_licences: Vec<NamedNode> = Vec::new();
+    let mut source_publishers: Vec<NamedNode> = Vec::new();
+    for source in sources {
+        let node = if source.licence.contains(' ') {
+            iri(format!("{base}/v1/sources/{}#licence", source.id))
+        } else {
+            iri(format!("https://spdx.org/licenses/{}", source.licence))
+        };
+        b.class(&node, &format!("{DCT}LicenseDocument"));
+        b.text(&node, &format!("{DCT}title"), &source.licence, "en");
+        if !source_licences.contains(&node) {
+            source_licences.push(node);
+        }
+        let publisher = iri(format!("{base}/v1/sources/{}#publisher", source.id));
+        b.class(&publisher, &format!("{FOAF}Agent"));
+        b.text(
+            &publisher,
+            &format!("{FOAF}name"),
+            &source.publisher_zh,
+            "zh",
+        );
+        b.text(
+            &publisher,
+            &format!("{FOAF}name"),
+            &source.publisher_en,
+            "en",
+        );
+        source_publishers.push(publisher);
+    }
+    // What each distribution comes under, by its slug.
+    let licences_of = |slug: &str| -> Vec<NamedNode> {
+        match slug {
+            "places" => vec![gazetteer_licence.clone()],
+            "indicators" | "datapackage" => vec![licence.clone()],
+            _ => source_licences.clone(),
+        }
+    };
 
     let mut datasets: Vec<(NamedNode, Vec<Distribution>)> = Vec::new();
     for c in coverage {
@@ -274,13 +330,36 @@ pub fn catalog(base: &str, coverage: &[CategoryCoverage], modified: DateTime<Utc
         file_type: "JSON",
         download: true,
     });
-    datasets.push((bulk, bulk_distributions));
+    datasets.push((bulk.clone(), bulk_distributions));
 
     for (dataset, distributions) in datasets {
+        let bulk_files = dataset == bulk;
         b.add(&catalog, &format!("{DCAT}dataset"), dataset.clone());
-        b.add(&dataset, &format!("{DCT}publisher"), publisher.clone());
+        // The figures are published by the governments whose documents state them; the bulk
+        // files are township-stats' compilation.
+        if bulk_files || source_publishers.is_empty() {
+            b.add(&dataset, &format!("{DCT}publisher"), publisher.clone());
+        } else {
+            for source_publisher in &source_publishers {
+                b.add(
+                    &dataset,
+                    &format!("{DCT}publisher"),
+                    source_publisher.clone(),
+                );
+            }
+        }
         b.add(&dataset, &format!("{DCAT}contactPoint"), contact.clone());
-        b.add(&dataset, &format!("{DCT}license"), licence.clone());
+        let mut dataset_licences: Vec<NamedNode> = Vec::new();
+        for d in &distributions {
+            for l in licences_of(d.slug) {
+                if !dataset_licences.contains(&l) {
+                    dataset_licences.push(l);
+                }
+            }
+        }
+        for l in dataset_licences {
+            b.add(&dataset, &format!("{DCT}license"), l);
+        }
         for d in distributions {
             let node = iri(format!("{}/distributions/{}", dataset.as_str(), d.slug));
             b.add(&dataset, &format!("{DCAT}distribution"), node.clone());
@@ -300,7 +379,9 @@ pub fn catalog(base: &str, coverage: &[CategoryCoverage], modified: DateTime<Utc
                 &format!("{DCT}format"),
                 iri(format!("{FILE_TYPE}{}", d.file_type)),
             );
-            b.add(&node, &format!("{DCT}license"), licence.clone());
+            for l in licences_of(d.slug) {
+                b.add(&node, &format!("{DCT}license"), l);
+            }
             b.typed(&node, &format!("{DCT}modified"), &modified, xsd::DATE_TIME);
         }
     }

@@ -70,7 +70,13 @@ pub async fn get_catalog(
                 .await
         })
         .await?;
-    let graph = dcat::catalog(&public_url.for_request(&req), &coverage, version.changed_at);
+    let sources = crate::query::sources(&db, version.version).await?;
+    let graph = dcat::catalog(
+        &public_url.for_request(&req),
+        &coverage,
+        &sources,
+        version.changed_at,
+    );
     let (body, content_type) = if turtle {
         (dcat::to_turtle(&graph), "text/turtle; charset=utf-8")
     } else {

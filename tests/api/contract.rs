@@ -184,3 +184,29 @@ async fn indicators_can_be_searched_across_categories() {
     let literal = app.json("/v1/indicators?q=%25").await;
     assert_eq!(literal["meta"]["total"], 0);
 }
+
+#[tokio::test]
+async fn the_catalog_says_whose_data_under_which_terms_in_which_media_types() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(format!("{}/v1/catalog", app.address))
+        .header("Accept", "text/turtle")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let turtle = response.text().await.unwrap();
+    // The places under the gazetteer's licence, the figures under their source's own terms,
+    // published by the government that wrote the report.
+    assert!(turtle.contains("<http://www.wtfpl.net/>"), "{turtle}");
+    assert!(turtle.contains("not subject to copyright"), "{turtle}");
+    assert!(
+        turtle.contains("People's Government of Shuangsheng Town"),
+        "{turtle}"
+    );
+    // The media types the service sends.
+    assert!(turtle.contains("media-types/application/vnd.json-stat+json>"));
+    assert!(turtle.contains("media-types/application/vnd.sdmx.data+csv>"));
+    assert!(!turtle.contains(" 1 observations"), "{turtle}");
+}
