@@ -186,7 +186,8 @@ pub struct ObservationView {
     #[schema(example = "yuan")]
     pub unit: String,
     pub qualifier: Qualifier,
-    /// The number as the source writes it.
+    /// The number as the source writes it, in digits or words, without its unit (in
+    /// `unit_as_written`) or the word that qualifies it (余, 以上, 约: in `qualifier`).
     #[schema(example = "27865")]
     pub value_as_written: String,
     /// The unit as the source writes it.

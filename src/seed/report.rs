@@ -263,6 +263,16 @@ mod tests {
                 o.indicator_code,
                 o.value_as_written
             );
+            // One rule for every figure: the number as written, without its unit or the word
+            // that qualifies it, which `qualifier` carries.
+            assert!(
+                !["余", "多", "以上", "以下", "约", "近"]
+                    .iter()
+                    .any(|word| o.value_as_written.contains(word)),
+                "{}: value as written {:?} holds its qualifier word",
+                o.indicator_code,
+                o.value_as_written
+            );
         }
     }
 

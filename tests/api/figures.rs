@@ -83,7 +83,7 @@ async fn figures_of_the_report_come_back_exactly() {
             "300",
             "sets",
             "more_than",
-            "300余",
+            "300",
             "组",
         ),
         (
@@ -105,7 +105,7 @@ async fn figures_of_the_report_come_back_exactly() {
             "4500",
             "mu",
             "more_than",
-            "4500余",
+            "4500",
             "亩",
         ),
         (
@@ -116,7 +116,7 @@ async fn figures_of_the_report_come_back_exactly() {
             "600000",
             "yuan",
             "more_than",
-            "60余",
+            "60",
             "万元",
         ),
         (
@@ -138,7 +138,7 @@ async fn figures_of_the_report_come_back_exactly() {
             "70",
             "disputes",
             "more_than",
-            "70余",
+            "70",
             "起",
         ),
         (
