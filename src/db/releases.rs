@@ -46,6 +46,27 @@ pub async fn newest(conn: &mut AsyncPgConnection, limit: i64) -> QueryResult<Vec
         .await
 }
 
+/// Up to `limit` releases, newest first, older than release `before` when given. Loads are
+/// serialized, so a later release always has a larger id.
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Release>> {
+    releases::table
+        .filter(releases::id.lt(before.unwrap_or(i64::MAX)))
+        .select(Release::as_select())
+        .order(releases::id.desc())
+        .limit(limit)
+        .load(conn)
+        .await
+}
+
+/// How many releases there are.
+pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    releases::table.count().get_result(conn).await
+}
+
 pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<Release>> {
     releases::table
         .find(id)

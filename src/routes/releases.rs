@@ -11,9 +11,9 @@ use crate::db::{self, Database};
 use crate::error::{ApiError, Problem};
 use crate::extract::ApiQuery;
 use crate::formats::atom;
-use crate::pagination::ItemResponse;
+use crate::pagination::{self, ItemResponse, ListResponse};
 
-/// How many releases the list and the feed show.
+/// How many releases the feed shows.
 const RELEASES_SHOWN: i64 = 100;
 
 /// A load that added, changed or retracted observations.
@@ -46,10 +46,16 @@ impl ReleaseView {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReleaseList {
-    /// Newest first, at most 100.
-    pub data: Vec<ReleaseView>,
+/// The query of the release list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReleaseListQuery {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 1000.
+    #[param(minimum = 1, maximum = 1000, default = 100)]
+    pub limit: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -57,12 +63,14 @@ pub struct ReleaseList {
 #[into_params(parameter_in = Query)]
 pub struct NoQuery {}
 
-/// The latest releases, newest first.
+/// Every release, newest first, a page at a time (the same `meta`, cursor and `Link` as every
+/// list).
 #[utoipa::path(
     tag = "releases",
-    params(NoQuery),
+    params(ReleaseListQuery),
     responses(
-        (status = 200, body = ReleaseList),
+        (status = 200, body = ListResponse<ReleaseView>,
+            headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -72,18 +80,30 @@ pub async fn list_releases(
     req: HttpRequest,
     db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
-    _: ApiQuery<NoQuery>,
+    ApiQuery(query): ApiQuery<ReleaseListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let base = public_url.for_request(&req);
-    let releases = db
-        .run(async |conn| Ok(db::releases::newest(conn, RELEASES_SHOWN).await?))
+    let limit = pagination::limit(query.limit)?;
+    let before: Option<i64> = query
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(pagination::decode_cursor)
+        .transpose()?;
+    let (releases, total) = db
+        .run(async |conn| {
+            let total = db::releases::count(conn).await?;
+            Ok((db::releases::page(conn, before, limit + 1).await?, total))
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(ReleaseList {
-        data: releases
-            .into_iter()
-            .map(|r| ReleaseView::new(r, &base))
-            .collect(),
-    }))
+    Ok(pagination::page_response(
+        &req,
+        releases,
+        total,
+        limit,
+        |r| r.id,
+        |r| ReleaseView::new(r, &base),
+    ))
 }
 
 /// One release.

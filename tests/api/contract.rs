@@ -210,3 +210,40 @@ async fn the_catalog_says_whose_data_under_which_terms_in_which_media_types() {
     assert!(turtle.contains("media-types/application/vnd.sdmx.data+csv>"));
     assert!(!turtle.contains(" 1 observations"), "{turtle}");
 }
+
+#[tokio::test]
+async fn releases_are_a_list_like_every_other() {
+    let app = spawn_app().await;
+    for townships in [1, 2] {
+        let options = township_stats::synth::SynthOptions {
+            townships,
+            indicators: 1,
+            years: 1,
+            progress: false,
+        };
+        township_stats::synth::run(&mut app.db.connect(), options).unwrap();
+    }
+    // The seed and two synthetic loads: three releases, two pages of two.
+    let first = app.get("/v1/releases?limit=2").await;
+    let link = first.headers()["link"].to_str().unwrap().to_owned();
+    let first: serde_json::Value = first.json().await.unwrap();
+    assert_eq!(first["meta"]["total"], 3);
+    assert_eq!(first["meta"]["limit"], 2);
+    let ids: Vec<i64> = first["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids[0] > ids[1], "newest first: {ids:?}");
+    let cursor = first["meta"]["next_cursor"].as_str().unwrap();
+    assert!(link.contains(cursor), "{link}");
+    let second = app
+        .json(&format!("/v1/releases?limit=2&cursor={cursor}"))
+        .await;
+    let rest = second["data"].as_array().unwrap();
+    assert_eq!(rest.len(), 1);
+    assert!(rest[0]["id"].as_i64().unwrap() < ids[1]);
+    assert!(second["meta"]["next_cursor"].is_null());
+    assert_problem(app.get("/v1/releases?limit=0").await, 400).await;
+}
