@@ -11,11 +11,11 @@ use crate::db::sources::SourceMeta;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Citation {
     #[schema(
-        example = "巴中市恩阳区双胜镇人民政府：《巴中市恩阳区双胜镇2021年政府工作报告》，2021-11-24。原文：“累计投入财政资金27865万元”。township-stats：http://127.0.0.1:8080/v1/observations/17"
+        example = "巴中市恩阳区双胜镇人民政府：《巴中市恩阳区双胜镇2021年政府工作报告》，2021-10-25作，2021-11-24发布。原文：“累计投入财政资金27865万元”。township-stats：http://127.0.0.1:8080/v1/observations/17"
     )]
     pub zh: String,
     #[schema(
-        example = "People's Government of Shuangsheng Town, Enyang District, Bazhong, \"Shuangsheng Town, Enyang District, Bazhong: 2021 Government Work Report\", 2021-11-24. Quoted: \"累计投入财政资金27865万元\". township-stats: http://127.0.0.1:8080/v1/observations/17"
+        example = "People's Government of Shuangsheng Town, Enyang District, Bazhong, \"Shuangsheng Town, Enyang District, Bazhong: 2021 Government Work Report\", delivered 2021-10-25, published 2021-11-24. Quoted: \"累计投入财政资金27865万元\". township-stats: http://127.0.0.1:8080/v1/observations/17"
     )]
     pub en: String,
 }
@@ -43,20 +43,83 @@ impl Citer {
     pub fn cite(&self, observation_id: i64, source_id: &str, quote: &str) -> Citation {
         let url = self.url(observation_id);
         match self.sources.get(source_id) {
-            Some(s) => Citation {
-                zh: format!(
-                    "{}：《{}》，{}。原文：“{}”。township-stats：{}",
-                    s.publisher_zh, s.title_zh, s.published_on, quote, url
-                ),
-                en: format!(
-                    "{}, \"{}\", {}. Quoted: \"{}\". township-stats: {}",
-                    s.publisher_en, s.title_en, s.published_on, quote, url
-                ),
-            },
+            Some(s) => {
+                // Both dates when the document was delivered before it was published, and
+                // the original's address when it is known.
+                let (dates_zh, dates_en) = match s.delivered_on {
+                    Some(d) if d != s.published_on => (
+                        format!("{d}作，{}发布", s.published_on),
+                        format!("delivered {d}, published {}", s.published_on),
+                    ),
+                    _ => (s.published_on.to_string(), s.published_on.to_string()),
+                };
+                let (online_zh, online_en) = match &s.url {
+                    Some(address) => (format!("网址：{address}。"), format!("Online: {address}. ")),
+                    None => (String::new(), String::new()),
+                };
+                Citation {
+                    zh: format!(
+                        "{}：《{}》，{dates_zh}。{online_zh}原文：“{quote}”。township-stats：{url}",
+                        s.publisher_zh, s.title_zh
+                    ),
+                    en: format!(
+                        "{}, \"{}\", {dates_en}. {online_en}Quoted: \"{quote}\". township-stats: {url}",
+                        s.publisher_en, s.title_en
+                    ),
+                }
+            }
             None => Citation {
                 zh: format!("来源 {source_id}。原文：“{quote}”。township-stats：{url}"),
                 en: format!("Source {source_id}. Quoted: \"{quote}\". township-stats: {url}"),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn source(delivered_on: Option<NaiveDate>, url: Option<&str>) -> SourceMeta {
+        SourceMeta {
+            id: "r".to_owned(),
+            title_zh: "报告".to_owned(),
+            title_en: "Report".to_owned(),
+            publisher_zh: "镇政府".to_owned(),
+            publisher_en: "Town government".to_owned(),
+            published_on: NaiveDate::from_ymd_opt(2021, 11, 24).unwrap(),
+            delivered_on,
+            url: url.map(str::to_owned),
+            licence: "CC0-1.0".to_owned(),
+            sha256: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_citation_carries_both_dates_and_the_original_when_known() {
+        let delivered = NaiveDate::from_ymd_opt(2021, 10, 25);
+        let citer = Citer::new(
+            "https://s.example",
+            vec![source(delivered, Some("https://gov.example/r"))],
+        );
+        let c = citer.cite(7, "r", "一句");
+        assert_eq!(
+            c.en,
+            "Town government, \"Report\", delivered 2021-10-25, published 2021-11-24. \
+             Online: https://gov.example/r. Quoted: \"一句\". township-stats: https://s.example/v1/observations/7"
+        );
+        assert_eq!(
+            c.zh,
+            "镇政府：《报告》，2021-10-25作，2021-11-24发布。网址：https://gov.example/r。原文：“一句”。\
+             township-stats：https://s.example/v1/observations/7"
+        );
+        // No delivery date, no address: neither is invented.
+        let citer = Citer::new("https://s.example", vec![source(None, None)]);
+        let c = citer.cite(7, "r", "一句");
+        assert_eq!(
+            c.en,
+            "Town government, \"Report\", 2021-11-24. Quoted: \"一句\". township-stats: https://s.example/v1/observations/7"
+        );
     }
 }

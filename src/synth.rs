@@ -53,6 +53,7 @@ fn source() -> NewSource {
         publisher_zh: "township-stats".to_owned(),
         publisher_en: "township-stats".to_owned(),
         published_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+        delivered_on: None,
         url: None,
         licence: "CC0-1.0".to_owned(),
         sha256: hex::encode(Sha256::digest(content.as_bytes())),

@@ -107,7 +107,11 @@ pub struct SourceView {
     pub title_en: String,
     pub publisher_zh: String,
     pub publisher_en: String,
+    /// When the document was published (online, for this report).
     pub published_on: NaiveDate,
+    /// When the document was delivered (a report read to a congress), when known and not the
+    /// day it was published.
+    pub delivered_on: Option<NaiveDate>,
     /// Where the document was published, when known.
     pub url: Option<String>,
     pub licence: String,
@@ -130,6 +134,7 @@ impl SourceView {
             publisher_zh: s.publisher_zh,
             publisher_en: s.publisher_en,
             published_on: s.published_on,
+            delivered_on: s.delivered_on,
             url: s.url,
             licence: s.licence,
             sha256: s.sha256,

@@ -107,6 +107,7 @@ diesel::table! {
         licence -> Text,
         content -> Text,
         sha256 -> Text,
+        delivered_on -> Nullable<Date>,
     }
 }
 

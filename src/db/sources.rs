@@ -17,6 +17,8 @@ pub struct SourceMeta {
     pub publisher_zh: String,
     pub publisher_en: String,
     pub published_on: NaiveDate,
+    /// The day the document was delivered (a report read to a congress), when known.
+    pub delivered_on: Option<NaiveDate>,
     pub url: Option<String>,
     pub licence: String,
     pub sha256: String,
@@ -31,6 +33,8 @@ pub struct NewSource {
     pub publisher_zh: String,
     pub publisher_en: String,
     pub published_on: NaiveDate,
+    /// The day the document was delivered (a report read to a congress), when known.
+    pub delivered_on: Option<NaiveDate>,
     pub url: Option<String>,
     pub licence: String,
     pub content: String,
@@ -97,6 +101,7 @@ pub fn upsert(conn: &mut PgConnection, source: &NewSource) -> QueryResult<usize>
             sources::publisher_zh.eq(excluded(sources::publisher_zh)),
             sources::publisher_en.eq(excluded(sources::publisher_en)),
             sources::published_on.eq(excluded(sources::published_on)),
+            sources::delivered_on.eq(excluded(sources::delivered_on)),
             sources::url.eq(excluded(sources::url)),
             sources::licence.eq(excluded(sources::licence)),
             sources::content.eq(excluded(sources::content)),
@@ -110,6 +115,7 @@ pub fn upsert(conn: &mut PgConnection, source: &NewSource) -> QueryResult<usize>
             .or(sources::publisher_zh.ne(excluded(sources::publisher_zh)))
             .or(sources::publisher_en.ne(excluded(sources::publisher_en)))
             .or(sources::published_on.ne(excluded(sources::published_on)))
+            .or(sources::delivered_on.is_distinct_from(excluded(sources::delivered_on)))
             .or(sources::url.is_distinct_from(excluded(sources::url)))
             .or(sources::licence.ne(excluded(sources::licence)))
             .or(sources::sha256.ne(excluded(sources::sha256))),

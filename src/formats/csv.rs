@@ -71,7 +71,7 @@ pub const INDICATOR_FIELDS: [Column<Indicator>; 8] = [
 ];
 pub const INDICATOR_COLUMNS: [&str; 8] = headers(&INDICATOR_FIELDS);
 
-pub const SOURCE_FIELDS: [Column<SourceMeta>; 9] = [
+pub const SOURCE_FIELDS: [Column<SourceMeta>; 10] = [
     ("id", |s| s.id.clone()),
     ("title_zh", |s| s.title_zh.clone()),
     ("title_en", |s| s.title_en.clone()),
@@ -81,8 +81,12 @@ pub const SOURCE_FIELDS: [Column<SourceMeta>; 9] = [
     ("url", |s| s.url.clone().unwrap_or_default()),
     ("licence", |s| s.licence.clone()),
     ("sha256", |s| s.sha256.clone()),
+    // Added after the others: columns are never reordered.
+    ("delivered_on", |s| {
+        s.delivered_on.map(|d| d.to_string()).unwrap_or_default()
+    }),
 ];
-pub const SOURCE_COLUMNS: [&str; 9] = headers(&SOURCE_FIELDS);
+pub const SOURCE_COLUMNS: [&str; 10] = headers(&SOURCE_FIELDS);
 
 /// One row written in `columns`.
 pub fn record<T, const N: usize>(columns: &[Column<T>; N], row: &T) -> [String; N] {

@@ -91,6 +91,11 @@ pub fn descriptor(sources: &[SourceMeta]) -> Value {
             required(field("licence", "string", "Terms of use")),
             json!({ "name": "sha256", "type": "string", "description": "SHA-256 of the text at /v1/sources/{id}/text",
                     "constraints": { "required": true, "pattern": "[0-9a-f]{64}" } }),
+            field(
+                "delivered_on",
+                "date",
+                "Delivery date (a report read to a congress), when it is not the publication date",
+            ),
         ],
         json!({ "primaryKey": ["id"] }),
     );

@@ -48,6 +48,7 @@ struct SourceEntry {
     publisher_zh: String,
     publisher_en: String,
     published_on: toml::value::Datetime,
+    delivered_on: Option<toml::value::Datetime>,
     url: Option<String>,
     licence: String,
     file: String,
@@ -135,6 +136,11 @@ impl Report {
                 let content = file(&format!("sources/{}", s.file))?.to_owned();
                 let published_on = NaiveDate::from_str(&s.published_on.to_string())
                     .with_context(|| format!("source {}: published_on", s.id))?;
+                let delivered_on = s
+                    .delivered_on
+                    .map(|d| NaiveDate::from_str(&d.to_string()))
+                    .transpose()
+                    .with_context(|| format!("source {}: delivered_on", s.id))?;
                 Ok(NewSource {
                     sha256: hex::encode(Sha256::digest(content.as_bytes())),
                     id: s.id,
@@ -143,6 +149,7 @@ impl Report {
                     publisher_zh: s.publisher_zh,
                     publisher_en: s.publisher_en,
                     published_on,
+                    delivered_on,
                     url: s.url,
                     licence: s.licence,
                     content,

@@ -14,6 +14,10 @@ async fn the_report_is_served_with_a_digest_that_matches_its_text() {
     let meta = app.json(&format!("/v1/sources/{REPORT}")).await;
     let meta = &meta["data"];
     assert_eq!(meta["published_on"], "2021-11-24");
+    // Read to the town congress a month before it was put online; its address was not
+    // captured, so none is given.
+    assert_eq!(meta["delivered_on"], "2021-10-25");
+    assert!(meta["url"].is_null());
     assert_eq!(meta["publisher_zh"], "巴中市恩阳区双胜镇人民政府");
     assert_eq!(meta["text_url"], format!("/v1/sources/{REPORT}/text"));
 
