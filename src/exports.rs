@@ -38,6 +38,10 @@ pub struct CsvExport<R, K> {
     key: Box<dyn Fn(&R) -> K>,
     record: Box<dyn Fn(R) -> Vec<String>>,
     rows: u64,
+    /// With a `limit`: whether rows follow the page.
+    more: bool,
+    /// The list's cursor for a key, to link a page to the next.
+    cursor: Option<Box<dyn Fn(&K) -> String>>,
 }
 
 impl<R, K> CsvExport<R, K> {
@@ -62,6 +66,28 @@ impl<R, K> CsvExport<R, K> {
             key: Box::new(key),
             record: Box::new(record),
             rows: 0,
+            more: false,
+            cursor: None,
+        }
+    }
+
+    /// Pages of this export link to the next with `cursor` of the key of their last row: the
+    /// cursor the JSON list writes for it.
+    pub fn with_cursor(mut self, cursor: impl Fn(&K) -> String + 'static) -> Self {
+        self.cursor = Some(Box::new(cursor));
+        self
+    }
+
+    /// Whether this export is one page (`limit` given), answered whole.
+    pub fn is_page(&self) -> bool {
+        self.limit.is_some()
+    }
+
+    /// After a page is written: the cursor of the next page, if rows follow.
+    pub fn next_cursor(&self) -> Option<String> {
+        match (&self.cursor, &self.after) {
+            (Some(cursor), Some(after)) if self.more => Some(cursor(after)),
+            _ => None,
         }
     }
 
@@ -81,8 +107,14 @@ impl<R, K> CsvExport<R, K> {
             CsvBatch::first(self.columns, self.bom)?
         };
         let size = self.limit.unwrap_or(BATCH_ROWS);
-        let rows = (self.fetch)(conn, self.after.as_ref(), size).await?;
-        if self.limit.is_some() || (rows.len() as i64) < size {
+        // A page reads one row more, to know whether another page follows.
+        let fetch = if self.limit.is_some() { size + 1 } else { size };
+        let mut rows = (self.fetch)(conn, self.after.as_ref(), fetch).await?;
+        if self.limit.is_some() {
+            self.more = rows.len() as i64 > size;
+            rows.truncate(size as usize);
+            self.done = true;
+        } else if (rows.len() as i64) < size {
             self.done = true;
         }
         if let Some(last) = rows.last() {

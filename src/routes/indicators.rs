@@ -82,7 +82,8 @@ pub async fn list_indicators(
     }
     if format == Format::Csv {
         let limit = query.limit.map(|_| limit);
-        let export = exports::indicators(filter, after, limit, query.bom.unwrap_or(false));
+        let export = exports::indicators(filter, after, limit, query.bom.unwrap_or(false))
+            .with_cursor(pagination::encode_cursor);
         return super::csv_response(
             &req,
             &db,

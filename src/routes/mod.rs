@@ -43,6 +43,9 @@ pub async fn csv_response<R: 'static, K: 'static>(
     filename: &str,
     total: Option<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    if export.is_page() {
+        return csv_page(req, db, export, content_type, filename, total).await;
+    }
     let slot = db.export_permit().await?;
     let memory = db
         .reserve(budget::STREAM_BYTES + budget::encoder_bytes(req))
@@ -62,6 +65,33 @@ pub async fn csv_response<R: 'static, K: 'static>(
         .to_owned();
     let stream = export_stream(db.clone(), (slot, memory), export, request_id);
     Ok(response.streaming(stream))
+}
+
+/// One page of a CSV list (`limit` given, at most 1,000 rows): read whole, then answered with
+/// its `Link: rel="next"` when rows follow, like the JSON page.
+async fn csv_page<R: 'static, K: 'static>(
+    req: &HttpRequest,
+    db: &Database,
+    mut export: CsvExport<R, K>,
+    content_type: &str,
+    filename: &str,
+    total: Option<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let body = db
+        .run(async |conn| export.next_chunk(conn).await)
+        .await?
+        .unwrap_or_default();
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(content_type)
+        .insert_header((header::CONTENT_DISPOSITION, attachment(filename)));
+    if let Some(total) = total {
+        response.insert_header((TOTAL_COUNT, total.to_string()));
+    }
+    if let Some(cursor) = export.next_cursor() {
+        response.insert_header((header::LINK, crate::pagination::next_link(req, &cursor)));
+    }
+    Ok(response.body(body))
 }
 
 /// The header that gives the rows of a whole CSV result.

@@ -329,7 +329,8 @@ pub async fn list_observations(
             query.bom.unwrap_or(false),
             lang,
             Citer::new(&base_url, plan.sources.to_vec()),
-        );
+        )
+        .with_cursor(move |after| pagination::encode_cursor(&(sort, after.clone())));
         let filename = query.filename(format);
         let content_type = format.content_type();
         return super::csv_response(&req, &db, export, content_type, &filename, Some(total)).await;

@@ -83,7 +83,8 @@ pub async fn list_places(
     };
     if format == Format::Csv {
         let limit = query.limit.map(|_| limit);
-        let export = exports::places(filter, after, limit, query.bom.unwrap_or(false));
+        let export = exports::places(filter, after, limit, query.bom.unwrap_or(false))
+            .with_cursor(pagination::encode_cursor);
         return super::csv_response(&req, &db, export, format.content_type(), "places.csv", None)
             .await;
     }

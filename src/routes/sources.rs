@@ -63,7 +63,8 @@ pub async fn list_sources(
     let lang = query.lang.unwrap_or_default();
     if format == Format::Csv {
         let limit = query.limit.map(|_| limit);
-        let export = exports::sources(after, limit, query.bom.unwrap_or(false));
+        let export = exports::sources(after, limit, query.bom.unwrap_or(false))
+            .with_cursor(pagination::encode_cursor);
         return super::csv_response(
             &req,
             &db,

@@ -247,3 +247,43 @@ async fn releases_are_a_list_like_every_other() {
     assert!(second["meta"]["next_cursor"].is_null());
     assert_problem(app.get("/v1/releases?limit=0").await, 400).await;
 }
+
+#[tokio::test]
+async fn a_csv_page_links_to_the_next_like_a_json_page() {
+    let app = spawn_app().await;
+    for (first, whole) in [
+        (
+            "/v1/observations?place=511903114&descendants=true&format=csv&limit=25",
+            "/v1/observations?place=511903114&descendants=true&format=csv",
+        ),
+        (
+            "/v1/places?parent=511903114&format=csv&limit=4",
+            "/v1/places?parent=511903114&format=csv",
+        ),
+        (
+            "/v1/indicators?format=csv&limit=10",
+            "/v1/indicators?format=csv",
+        ),
+    ] {
+        let (_, expected) = crate::helpers::parse_csv(&app.get(whole).await.bytes().await.unwrap());
+        let mut rows = Vec::new();
+        let mut next = Some(format!("{}{first}", app.address));
+        while let Some(url) = next.take() {
+            let response = app.client.get(&url).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{url}");
+            next = response.headers().get("link").map(|link| {
+                let link = link.to_str().unwrap();
+                assert!(link.ends_with("rel=\"next\""), "{link}");
+                link.trim_start_matches('<')
+                    .split('>')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            });
+            let (_, page) = crate::helpers::parse_csv(&response.bytes().await.unwrap());
+            assert!(!page.is_empty(), "{url}");
+            rows.extend(page);
+        }
+        assert_eq!(rows, expected, "{first}");
+    }
+}
