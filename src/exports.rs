@@ -26,6 +26,9 @@ type Fetch<R, K> = Box<
     ) -> LocalBoxFuture<'a, Result<Vec<R>, ApiError>>,
 >;
 
+/// Writes the cursor of a key.
+type Cursor<K> = Box<dyn Fn(&K) -> String>;
+
 /// A CSV export that pages through a keyset-ordered query.
 pub struct CsvExport<R, K> {
     columns: &'static [&'static str],
@@ -41,7 +44,7 @@ pub struct CsvExport<R, K> {
     /// With a `limit`: whether rows follow the page.
     more: bool,
     /// The list's cursor for a key, to link a page to the next.
-    cursor: Option<Box<dyn Fn(&K) -> String>>,
+    cursor: Option<Cursor<K>>,
 }
 
 impl<R, K> CsvExport<R, K> {
