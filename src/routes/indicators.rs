@@ -62,12 +62,7 @@ pub async fn list_indicators(
 ) -> Result<HttpResponse, ApiError> {
     let format = negotiate(&req, query.format.as_deref(), TABLE_FORMATS)?;
     let limit = pagination::limit(query.limit)?;
-    let after: Option<String> = query
-        .cursor
-        .as_deref()
-        .filter(|c| !c.is_empty())
-        .map(pagination::decode_cursor)
-        .transpose()?;
+    let after: Option<String> = pagination::after(query.cursor.as_deref())?;
     let lang = query.lang.unwrap_or_default();
     let filter = IndicatorFilter {
         category: query.category,

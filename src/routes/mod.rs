@@ -11,7 +11,7 @@ pub mod sources;
 
 use actix_web::dev::ResourceDef;
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -50,13 +50,7 @@ pub async fn csv_response<R: 'static, K: 'static>(
     let memory = db
         .reserve(budget::STREAM_BYTES + budget::encoder_bytes(req))
         .await?;
-    let mut response = HttpResponse::Ok();
-    response
-        .content_type(content_type)
-        .insert_header((header::CONTENT_DISPOSITION, attachment(filename)));
-    if let Some(total) = total {
-        response.insert_header((TOTAL_COUNT, total.to_string()));
-    }
+    let mut response = csv_head(content_type, filename, total);
     let request_id = req
         .headers()
         .get(crate::protect::REQUEST_ID)
@@ -81,6 +75,16 @@ async fn csv_page<R: 'static, K: 'static>(
         .run(async |conn| export.next_chunk(conn).await)
         .await?
         .unwrap_or_default();
+    let mut response = csv_head(content_type, filename, total);
+    if let Some(cursor) = export.next_cursor() {
+        response.insert_header((header::LINK, crate::pagination::next_link(req, &cursor)));
+    }
+    Ok(response.body(body))
+}
+
+/// What every CSV answer says before its body: its type, its file name, and the rows of the
+/// whole result when known.
+fn csv_head(content_type: &str, filename: &str, total: Option<i64>) -> HttpResponseBuilder {
     let mut response = HttpResponse::Ok();
     response
         .content_type(content_type)
@@ -88,10 +92,7 @@ async fn csv_page<R: 'static, K: 'static>(
     if let Some(total) = total {
         response.insert_header((TOTAL_COUNT, total.to_string()));
     }
-    if let Some(cursor) = export.next_cursor() {
-        response.insert_header((header::LINK, crate::pagination::next_link(req, &cursor)));
-    }
-    Ok(response.body(body))
+    response
 }
 
 /// The header that gives the rows of a whole CSV result.

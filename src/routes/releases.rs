@@ -84,12 +84,7 @@ pub async fn list_releases(
 ) -> Result<HttpResponse, ApiError> {
     let base = public_url.for_request(&req);
     let limit = pagination::limit(query.limit)?;
-    let before: Option<i64> = query
-        .cursor
-        .as_deref()
-        .filter(|c| !c.is_empty())
-        .map(pagination::decode_cursor)
-        .transpose()?;
+    let before: Option<i64> = pagination::after(query.cursor.as_deref())?;
     let (releases, total) = db
         .run(async |conn| {
             let total = db::releases::count(conn).await?;
