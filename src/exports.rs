@@ -266,3 +266,24 @@ pub fn sources(
         |s| csv::record(&csv::SOURCE_FIELDS, &s).to_vec(),
     )
 }
+
+/// Releases, newest first: `after` is the id the previous page ended on.
+pub fn releases(
+    after: Option<i64>,
+    limit: Option<i64>,
+    bom: bool,
+) -> CsvExport<crate::db::releases::Release, i64> {
+    CsvExport::new(
+        &csv::RELEASE_COLUMNS,
+        bom,
+        after,
+        limit,
+        Box::new(move |conn, before, size| {
+            Box::pin(
+                async move { Ok(crate::db::releases::page(conn, before.copied(), size).await?) },
+            )
+        }),
+        |r| r.id,
+        |r| csv::record(&csv::RELEASE_FIELDS, &r).to_vec(),
+    )
+}

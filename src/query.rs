@@ -297,13 +297,7 @@ fn narrow_by_category(
     let Some(codes) = known.categories.get(&category) else {
         let mut categories: Vec<&str> = known.categories.keys().map(String::as_str).collect();
         categories.sort_unstable();
-        return Err(ApiError::invalid(
-            "category",
-            format!(
-                "unknown category `{category}`, expected one of: {}",
-                categories.join(", ")
-            ),
-        ));
+        return Err(unknown_category(&category, &categories));
     };
     let narrowed: Vec<String> = if filter.indicators.is_empty() {
         codes.clone()
@@ -322,18 +316,22 @@ fn narrow_by_category(
     Ok(filter)
 }
 
-/// 400 for a category no indicator has, listing the ones that exist.
+/// 404 for a category no indicator has, listing the ones that exist.
 pub async fn check_category(conn: &mut AsyncPgConnection, category: &str) -> Result<(), ApiError> {
     let categories = db::indicators::categories(conn).await?;
     if categories.iter().any(|c| c == category) {
         Ok(())
     } else {
-        Err(ApiError::invalid(
-            "category",
-            format!(
-                "unknown category `{category}`, expected one of: {}",
-                categories.join(", ")
-            ),
-        ))
+        Err(unknown_category(category, &categories))
     }
+}
+
+/// Categories are data, like codes (a publisher's indicator can bring a new one): one that no
+/// indicator has names nothing, 404.
+fn unknown_category(category: &str, categories: &[impl AsRef<str>]) -> ApiError {
+    let categories: Vec<&str> = categories.iter().map(AsRef::as_ref).collect();
+    ApiError::NotFound(format!(
+        "no indicator has the category `{category}`; categories: {}",
+        categories.join(", ")
+    ))
 }

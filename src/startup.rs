@@ -266,7 +266,7 @@ fn run(
             .app_data(response_cache.clone())
             .configure(routes::configure_app);
         // Middleware listed first runs last: the request passes request_id, Logger, HEAD→GET,
-        // security headers, the problem rewriter, CORS, metrics, compression, the rate limiter,
+        // list suffixes (`.csv`), security headers, the problem rewriter, CORS, metrics, compression, the rate limiter,
         // limits, caching and the problem rewriter again, in that order, before it reaches the
         // router.
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api.clone()))
@@ -290,6 +290,7 @@ fn run(
             // some errors themselves: rewritten into problems here, outside both.
             .wrap(ErrorHandlers::new().default_handler(crate::error::as_problem))
             .wrap(protect::security_headers())
+            .wrap(from_fn(crate::formats::suffix::suffix_as_format))
             .wrap(from_fn(caching::head_as_get))
             // The access log costs work per request even when its lines are filtered out.
             .wrap(Condition::new(

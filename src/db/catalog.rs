@@ -19,6 +19,11 @@ pub struct CategoryCoverage {
     pub provinces: Vec<String>,
     #[diesel(sql_type = Array<Text>)]
     pub indicators: Vec<String>,
+    /// The indicators' names, in Chinese and in English: the dataset's keywords.
+    #[diesel(sql_type = Array<Text>)]
+    pub names_zh: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    pub names_en: Vec<String>,
 }
 
 /// Coverage of the published (not retracted) observations, by indicator category.
@@ -29,7 +34,9 @@ pub async fn coverage(conn: &mut AsyncPgConnection) -> QueryResult<Vec<CategoryC
                 min(o.period_start) AS period_start,
                 max(o.period_end) AS period_end,
                 array_agg(DISTINCT left(o.place_code, 2) ORDER BY left(o.place_code, 2)) AS provinces,
-                array_agg(DISTINCT i.code ORDER BY i.code) AS indicators
+                array_agg(DISTINCT i.code ORDER BY i.code) AS indicators,
+                array_agg(DISTINCT i.name_zh ORDER BY i.name_zh) AS names_zh,
+                array_agg(DISTINCT i.name_en ORDER BY i.name_en) AS names_en
          FROM observations o
          JOIN indicators i ON i.code = o.indicator_code
          WHERE o.retracted_at IS NULL

@@ -2,6 +2,7 @@
 
 use crate::db::indicators::Indicator;
 use crate::db::places::Place;
+use crate::db::releases::Release;
 use crate::db::sources::SourceMeta;
 use crate::error::ApiError;
 use crate::views::ObservationView;
@@ -87,6 +88,25 @@ pub const SOURCE_FIELDS: [Column<SourceMeta>; 10] = [
     }),
 ];
 pub const SOURCE_COLUMNS: [&str; 10] = headers(&SOURCE_FIELDS);
+
+/// The release list's columns. A release's observations are `/v1/observations?release={id}`.
+pub const RELEASE_FIELDS: [Column<Release>; 7] = [
+    ("id", |r| r.id.to_string()),
+    ("released_at", |r| {
+        r.released_at
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    }),
+    ("title", |r| r.title.clone()),
+    ("summary", |r| r.summary.clone()),
+    ("observations_added", |r| r.observations_added.to_string()),
+    ("observations_changed", |r| {
+        r.observations_changed.to_string()
+    }),
+    ("observations_retracted", |r| {
+        r.observations_retracted.to_string()
+    }),
+];
+pub const RELEASE_COLUMNS: [&str; 7] = headers(&RELEASE_FIELDS);
 
 /// One row written in `columns`.
 pub fn record<T, const N: usize>(columns: &[Column<T>; N], row: &T) -> [String; N] {

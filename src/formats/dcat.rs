@@ -64,6 +64,39 @@ impl Builder {
             Literal::new_typed_literal(value, datatype),
         );
     }
+
+    /// `dct:spatial` (the provinces, as place URLs) and `dct:temporal` (whole years).
+    fn coverage(
+        &mut self,
+        base: &str,
+        dataset: &NamedNode,
+        provinces: &[String],
+        start: i32,
+        end: i32,
+    ) {
+        for province in provinces {
+            self.add(
+                dataset,
+                &format!("{DCT}spatial"),
+                iri(format!("{base}/v1/places/{province}")),
+            );
+        }
+        let period = iri(format!("{}#period", dataset.as_str()));
+        self.add(dataset, &format!("{DCT}temporal"), period.clone());
+        self.class(&period, &format!("{DCT}PeriodOfTime"));
+        self.typed(
+            &period,
+            &format!("{DCAT}startDate"),
+            &format!("{start}-01-01"),
+            xsd::DATE,
+        );
+        self.typed(
+            &period,
+            &format!("{DCAT}endDate"),
+            &format!("{end}-12-31"),
+            xsd::DATE,
+        );
+    }
 }
 
 /// One way to get a dataset's data.
@@ -91,6 +124,7 @@ pub fn catalog(
     coverage: &[CategoryCoverage],
     sources: &[SourceMeta],
     modified: DateTime<Utc>,
+    jsonstat_max_rows: i64,
 ) -> Graph {
     let mut b = Builder {
         graph: Graph::default(),
@@ -232,31 +266,13 @@ pub fn catalog(
             ),
             "en",
         );
-        for indicator in &c.indicators {
-            b.text(&dataset, &format!("{DCAT}keyword"), indicator, "en");
+        for name in &c.names_zh {
+            b.text(&dataset, &format!("{DCAT}keyword"), name, "zh");
         }
-        for province in &c.provinces {
-            b.add(
-                &dataset,
-                &format!("{DCT}spatial"),
-                iri(format!("{base}/v1/places/{province}")),
-            );
+        for name in &c.names_en {
+            b.text(&dataset, &format!("{DCAT}keyword"), name, "en");
         }
-        let period = iri(format!("{base}/v1/catalog/datasets/{}#period", c.category));
-        b.add(&dataset, &format!("{DCT}temporal"), period.clone());
-        b.class(&period, &format!("{DCT}PeriodOfTime"));
-        b.typed(
-            &period,
-            &format!("{DCAT}startDate"),
-            &format!("{}-01-01", c.period_start),
-            xsd::DATE,
-        );
-        b.typed(
-            &period,
-            &format!("{DCAT}endDate"),
-            &format!("{}-12-31", c.period_end),
-            xsd::DATE,
-        );
+        b.coverage(base, &dataset, &c.provinces, c.period_start, c.period_end);
         b.typed(
             &dataset,
             &format!("{DCT}modified"),
@@ -310,6 +326,21 @@ pub fn catalog(
     );
     b.text(&bulk, &format!("{DCT}description"), "Whole tables as CSV (observations, places, indicators, sources) and the Frictionless Data Package that describes them.", "en");
     b.typed(&bulk, &format!("{DCT}modified"), &modified, xsd::DATE_TIME);
+    // The bulk files hold every category: their coverage is the union of the categories'.
+    let mut provinces: Vec<String> = coverage.iter().flat_map(|c| c.provinces.clone()).collect();
+    provinces.sort();
+    provinces.dedup();
+    let start = coverage.iter().map(|c| c.period_start).min();
+    let end = coverage.iter().map(|c| c.period_end).max();
+    if let (Some(start), Some(end)) = (start, end) {
+        b.coverage(base, &bulk, &provinces, start, end);
+    }
+    for name in ["统计", "乡镇"] {
+        b.text(&bulk, &format!("{DCAT}keyword"), name, "zh");
+    }
+    for name in ["statistics", "townships"] {
+        b.text(&bulk, &format!("{DCAT}keyword"), name, "en");
+    }
     let mut bulk_distributions: Vec<Distribution> =
         ["observations", "places", "indicators", "sources"]
             .into_iter()
@@ -330,6 +361,28 @@ pub fn catalog(
         file_type: "JSON",
         download: true,
     });
+    let all = format!("{base}/v1/observations");
+    bulk_distributions.push(Distribution {
+        slug: "sdmx-csv",
+        title: "SDMX-CSV 2.0, every observation",
+        url: format!("{all}?format=sdmx-csv"),
+        media_type: "application/vnd.sdmx.data+csv",
+        file_type: "CSV",
+        download: true,
+    });
+    // A JSON-stat dataset is built whole in memory, so it is offered only while every
+    // observation fits in one.
+    let observations: i64 = coverage.iter().map(|c| c.observations).sum();
+    if observations <= jsonstat_max_rows {
+        bulk_distributions.push(Distribution {
+            slug: "jsonstat",
+            title: "JSON-stat 2.0, every observation",
+            url: format!("{all}?format=jsonstat"),
+            media_type: "application/vnd.json-stat+json",
+            file_type: "JSON",
+            download: true,
+        });
+    }
     datasets.push((bulk.clone(), bulk_distributions));
 
     for (dataset, distributions) in datasets {

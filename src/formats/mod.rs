@@ -7,6 +7,7 @@ pub mod dcat;
 pub mod jsonstat;
 pub mod sdmx;
 pub mod stream;
+pub mod suffix;
 
 use actix_web::http::header::{self, Header};
 use actix_web::HttpRequest;
@@ -153,6 +154,31 @@ impl actix_web::FromRequest for JsonOnly {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         std::future::ready(negotiate(req, None, &[Format::Json]).map(|_| JsonOnly))
     }
+}
+
+/// The values `format=` takes on an operation, as its OpenAPI schema: an enum, so that a
+/// generated client offers a choice (the service also reads them in any case).
+fn format_schema(names: impl IntoIterator<Item = &'static str>) -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names))
+        .build()
+}
+
+/// `format=` of the lists that only have rows: places, indicators, sources.
+pub fn table_format_schema() -> utoipa::openapi::Object {
+    format_schema(TABLE_FORMATS.iter().map(|f| f.name()))
+}
+
+/// `format=` of the observation list.
+pub fn observation_format_schema() -> utoipa::openapi::Object {
+    format_schema(Format::ALL.iter().map(|f| f.name()))
+}
+
+/// `format=` of the catalog.
+pub fn catalog_format_schema() -> utoipa::openapi::Object {
+    format_schema(["jsonld", "turtle"])
 }
 
 #[cfg(test)]

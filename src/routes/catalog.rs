@@ -16,7 +16,8 @@ use crate::formats::dcat;
 #[into_params(parameter_in = Query)]
 pub struct CatalogQuery {
     /// `jsonld` (default) or `turtle`; overrides `Accept`.
-    #[param(example = "turtle")]
+    /// Generated clients: call `/v1/catalog.turtle` instead, whose answer has one media type.
+    #[param(schema_with = crate::formats::catalog_format_schema, example = "turtle")]
     pub format: Option<String>,
 }
 
@@ -76,6 +77,7 @@ pub async fn get_catalog(
         &coverage,
         &sources,
         version.changed_at,
+        super::observations::JSONSTAT_MAX_ROWS,
     );
     let (body, content_type) = if turtle {
         (dcat::to_turtle(&graph), "text/turtle; charset=utf-8")

@@ -40,7 +40,9 @@ async fn csv<R: 'static, K: 'static>(
     tag = "downloads",
     params(DownloadQuery),
     responses(
-        (status = 200, body = String, content_type = "text/csv"),
+        (status = 200, body = String, content_type = "text/csv", headers(
+            ("X-Total-Count" = i64, description = "How many rows the file holds: a shorter file was cut off"),
+        )),
         (status = 400, body = Problem, content_type = "application/problem+json"),
     )
 )]

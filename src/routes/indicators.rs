@@ -34,7 +34,8 @@ pub struct IndicatorListQuery {
     #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<i64>,
     /// `json` (default) or `csv`; overrides `Accept`.
-    #[param(example = "csv")]
+    /// Generated clients: call `/v1/indicators.csv` instead, whose answer has one media type.
+    #[param(schema_with = crate::formats::table_format_schema, example = "csv")]
     pub format: Option<String>,
     /// CSV only: start with a UTF-8 byte order mark, for Excel.
     #[param(default = false)]
@@ -51,6 +52,7 @@ pub struct IndicatorListQuery {
             (String = "text/csv"),
         ), headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No indicator has the category", body = Problem, content_type = "application/problem+json"),
         (status = 406, body = Problem, content_type = "application/problem+json"),
     )
 )]

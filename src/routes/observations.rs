@@ -71,7 +71,8 @@ pub struct ObservationQuery {
     #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<i64>,
     /// `json` (default), `csv`, `jsonstat` or `sdmx-csv`; overrides `Accept`.
-    #[param(example = "csv")]
+    /// Generated clients: call `/v1/observations.csv`, `.jsonstat` or `.sdmx-csv` instead, whose answer has one media type.
+    #[param(schema_with = crate::formats::observation_format_schema, example = "csv")]
     pub format: Option<String>,
     /// CSV and SDMX-CSV only: start with a UTF-8 byte order mark, for Excel.
     #[param(default = false)]
@@ -279,9 +280,12 @@ fn codes(parameter: &str, raw: Option<&str>) -> Result<Vec<String>, ApiError> {
             (String = "text/csv"),
             (Object = "application/vnd.json-stat+json"),
             (String = "application/vnd.sdmx.data+csv"),
-        ), headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
+        ), headers(
+            ("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""),
+            ("X-Total-Count" = i64, description = "CSV and SDMX-CSV: how many rows the whole result holds"),
+        )),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "A place or indicator code names nothing", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A place or indicator code, a category or a release names nothing", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "No format asked for can be produced", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -33,7 +33,8 @@ pub struct PlaceListQuery {
     #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<i64>,
     /// `json` (default) or `csv`; overrides `Accept`.
-    #[param(example = "csv")]
+    /// Generated clients: call `/v1/places.csv` instead, whose answer has one media type.
+    #[param(schema_with = crate::formats::table_format_schema, example = "csv")]
     pub format: Option<String>,
     /// CSV only: start with a UTF-8 byte order mark, for Excel.
     #[param(default = false)]

@@ -10,7 +10,7 @@ use crate::db::releases::Release;
 use crate::db::{self, Database};
 use crate::error::{ApiError, Problem};
 use crate::extract::ApiQuery;
-use crate::formats::atom;
+use crate::formats::{atom, negotiate, Format, TABLE_FORMATS};
 use crate::pagination::{self, ItemResponse, ListResponse};
 
 /// How many releases the feed shows.
@@ -53,9 +53,16 @@ impl ReleaseView {
 pub struct ReleaseListQuery {
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Page size, 1 to 1000.
+    /// Page size, 1 to 1000. In CSV, without `limit` every release is written.
     #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<i64>,
+    /// `json` (default) or `csv`; overrides `Accept`.
+    /// Generated clients: call `/v1/releases.csv` instead, whose answer has one media type.
+    #[param(schema_with = crate::formats::table_format_schema, example = "csv")]
+    pub format: Option<String>,
+    /// CSV only: start with a UTF-8 byte order mark, for Excel.
+    #[param(default = false)]
+    pub bom: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -69,22 +76,31 @@ pub struct NoQuery {}
     tag = "releases",
     params(ReleaseListQuery),
     responses(
-        (status = 200, body = ListResponse<ReleaseView>,
-            headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
+        (status = 200, description = "Releases", content(
+            (ListResponse<ReleaseView> = "application/json"),
+            (String = "text/csv"),
+        ), headers(("Link" = String, description = "RFC 8288 link to the next page, rel=\"next\""))),
         (status = 400, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/releases")]
 pub async fn list_releases(
-    _: crate::formats::JsonOnly,
     req: HttpRequest,
     db: web::Data<Database>,
     public_url: web::Data<PublicUrl>,
     ApiQuery(query): ApiQuery<ReleaseListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let format = negotiate(&req, query.format.as_deref(), TABLE_FORMATS)?;
     let base = public_url.for_request(&req);
     let limit = pagination::limit(query.limit)?;
     let before: Option<i64> = pagination::after(query.cursor.as_deref())?;
+    if format == Format::Csv {
+        let limit = query.limit.map(|_| limit);
+        let export = crate::exports::releases(before, limit, query.bom.unwrap_or(false))
+            .with_cursor(pagination::encode_cursor);
+        let content_type = format.content_type();
+        return super::csv_response(&req, &db, export, content_type, "releases.csv", None).await;
+    }
     let (releases, total) = db
         .run(async |conn| {
             let total = db::releases::count(conn).await?;

@@ -209,6 +209,38 @@ async fn the_catalog_says_whose_data_under_which_terms_in_which_media_types() {
     assert!(turtle.contains("media-types/application/vnd.json-stat+json>"));
     assert!(turtle.contains("media-types/application/vnd.sdmx.data+csv>"));
     assert!(!turtle.contains(" 1 observations"), "{turtle}");
+    // Keywords are what the indicators are called, in both languages, not their codes.
+    assert!(turtle.contains("\"地区生产总值\"@zh"), "{turtle}");
+    assert!(!turtle.contains("\"gdp\"@en"), "{turtle}");
+    // The bulk files have a coverage and every format the observations come in.
+    let mut graph = oxrdf::Graph::default();
+    for triple in oxttl::TurtleParser::new().for_slice(turtle.as_bytes()) {
+        graph.insert(&triple.unwrap());
+    }
+    let base = format!("{}/v1", app.address);
+    let node = |iri: String| oxrdf::NamedNode::new(iri).unwrap();
+    let bulk = node(format!("{base}/catalog/datasets/all"));
+    for (predicate, object) in [
+        (
+            "http://purl.org/dc/terms/spatial",
+            format!("{base}/places/51"),
+        ),
+        (
+            "http://purl.org/dc/terms/temporal",
+            format!("{base}/catalog/datasets/all#period"),
+        ),
+        (
+            "http://www.w3.org/ns/dcat#distribution",
+            format!("{base}/catalog/datasets/all/distributions/jsonstat"),
+        ),
+        (
+            "http://www.w3.org/ns/dcat#distribution",
+            format!("{base}/catalog/datasets/all/distributions/sdmx-csv"),
+        ),
+    ] {
+        let triple = oxrdf::Triple::new(bulk.clone(), node(predicate.into()), node(object));
+        assert!(graph.contains(&triple), "{triple} missing from {turtle}");
+    }
 }
 
 #[tokio::test]
@@ -246,6 +278,32 @@ async fn releases_are_a_list_like_every_other() {
     assert!(rest[0]["id"].as_i64().unwrap() < ids[1]);
     assert!(second["meta"]["next_cursor"].is_null());
     assert_problem(app.get("/v1/releases?limit=0").await, 400).await;
+
+    // The same list in CSV, newest first, by format= or by Accept; a page links to the next.
+    let csv = app.get("/v1/releases?format=csv").await;
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("releases.csv"));
+    let (header, rows) = crate::helpers::parse_csv(&csv.bytes().await.unwrap());
+    assert_eq!(header[0], "id");
+    assert_eq!(header[1], "released_at");
+    let csv_ids: Vec<i64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert_eq!(csv_ids.len(), 3);
+    assert_eq!(csv_ids[..2], ids[..]);
+    let accepted = app
+        .client
+        .get(format!("{}/v1/releases", app.address))
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert!(accepted.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let page = app.get("/v1/releases?format=csv&limit=2").await;
+    assert!(page.headers()["link"].to_str().unwrap().contains(cursor));
 }
 
 #[tokio::test]
@@ -286,4 +344,60 @@ async fn a_csv_page_links_to_the_next_like_a_json_page() {
         }
         assert_eq!(rows, expected, "{first}");
     }
+}
+
+#[tokio::test]
+async fn each_list_format_has_its_own_address() {
+    let app = spawn_app().await;
+    for (suffixed, query, media_type) in [
+        (
+            "/v1/observations.csv?place=511903114",
+            "/v1/observations?place=511903114&format=csv",
+            "text/csv",
+        ),
+        (
+            "/v1/observations.jsonstat?place=511903114",
+            "/v1/observations?place=511903114&format=jsonstat",
+            "application/vnd.json-stat+json",
+        ),
+        (
+            "/v1/observations.sdmx-csv",
+            "/v1/observations?format=sdmx-csv",
+            "application/vnd.sdmx.data+csv",
+        ),
+        (
+            "/v1/places.csv?parent=511903",
+            "/v1/places?parent=511903&format=csv",
+            "text/csv",
+        ),
+        ("/v1/releases.csv", "/v1/releases?format=csv", "text/csv"),
+        (
+            "/v1/catalog.turtle",
+            "/v1/catalog?format=turtle",
+            "text/turtle",
+        ),
+    ] {
+        let a = app.get(suffixed).await;
+        assert_eq!(a.status(), 200, "{suffixed}");
+        let content_type = a.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(
+            content_type.starts_with(media_type),
+            "{suffixed}: {content_type}"
+        );
+        let b = app.get(query).await;
+        assert_eq!(
+            a.bytes().await.unwrap(),
+            b.bytes().await.unwrap(),
+            "{suffixed}"
+        );
+    }
+    // The format is in the address: giving it again is a repeated parameter.
+    let problem = app.problem("/v1/observations.csv?format=json", 400).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("format"),
+        "{problem}"
+    );
+    // Only the formats a list has.
+    app.problem("/v1/places.jsonstat", 404).await;
+    app.problem("/v1/places/511903.csv", 404).await;
 }

@@ -85,7 +85,7 @@ async fn the_catalog_is_the_same_rdf_graph_in_jsonld_and_turtle() {
     );
     assert_eq!(
         of_type("http://www.w3.org/ns/dcat#Distribution"),
-        categories.len() * 4 + 5
+        categories.len() * 4 + 7
     );
     let access = NamedNodeRef::new("http://www.w3.org/ns/dcat#accessURL").unwrap();
     let media = NamedNodeRef::new("http://www.w3.org/ns/dcat#mediaType").unwrap();

@@ -46,10 +46,16 @@ async fn one_indicator_in_either_language() {
 }
 
 #[tokio::test]
-async fn unknown_indicator_is_404_and_unknown_category_is_400() {
+async fn an_unknown_indicator_or_category_is_404() {
     let app = spawn_app().await;
     app.problem("/v1/indicators/no_such_thing", 404).await;
-    let problem = app.problem("/v1/indicators?category=weather", 400).await;
-    assert_eq!(problem["parameter"], "category");
-    assert!(problem["detail"].as_str().unwrap().contains("sanitation"));
+    for path in [
+        "/v1/indicators?category=weather",
+        "/v1/observations?category=weather",
+    ] {
+        let problem = app.problem(path, 404).await;
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains("`weather`"), "{detail}");
+        assert!(detail.contains("sanitation"), "{detail}");
+    }
 }
