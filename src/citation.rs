@@ -93,6 +93,7 @@ mod tests {
             url: url.map(str::to_owned),
             licence: "CC0-1.0".to_owned(),
             sha256: String::new(),
+            place_code: None,
         }
     }
 

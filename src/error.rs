@@ -31,6 +31,45 @@ pub struct Problem {
     /// The query or path parameter at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
+    /// Everything wrong with a request body, each naming its field (and, in an import, its row).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// One thing wrong with a request body.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"row": 3, "column": "quote", "value": "全年实现GDP", "detail": "the quote does not occur in the source's text"}))]
+pub struct FieldError {
+    /// The row of an imported file, numbered as in the file (its header is row 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    /// The field of the JSON body, or the column of the imported row.
+    pub column: String,
+    /// The value found there, when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn new(column: impl Into<String>, detail: impl Into<String>) -> FieldError {
+        FieldError {
+            row: None,
+            column: column.into(),
+            value: None,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn value(mut self, value: impl Into<String>) -> FieldError {
+        self.value = Some(value.into());
+        self
+    }
+
+    pub fn row(mut self, row: u64) -> FieldError {
+        self.row = Some(row);
+        self
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +100,22 @@ pub enum ApiError {
         detail: String,
         retry_after: Option<u64>,
     },
+    /// 401: no token, or one that opens nothing. `presented` when a token was sent.
+    #[error("{detail}")]
+    Unauthorized { detail: String, presented: bool },
+    /// 409: the write contradicts what is stored.
+    #[error("{0}")]
+    Conflict(String),
+    /// 400 (a body that cannot be read) or 422 (one that breaks a rule), listing every fault.
+    #[error("{detail}")]
+    InvalidBody {
+        status: StatusCode,
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// 415: a body in a media type the endpoint does not read.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("the database is unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -119,8 +174,30 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::NotAcceptable { .. } => ("not-acceptable", "Not acceptable"),
             ApiError::Limit { slug, title, .. } => (slug, title),
+            ApiError::Unauthorized { .. } => ("unauthorized", "Unauthorized"),
+            ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::InvalidBody { status, .. } if *status == StatusCode::BAD_REQUEST => {
+                ("invalid-body", "Invalid request body")
+            }
+            ApiError::InvalidBody { .. } => ("failed-checks", "The data failed their checks"),
+            ApiError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    /// 400 or 422 with the faults of a body.
+    pub fn body(status: StatusCode, errors: Vec<FieldError>) -> ApiError {
+        let detail = match errors.as_slice() {
+            [one] => one.detail.clone(),
+            many => format!("{} problems; each is in `errors`", many.len()),
+        };
+        ApiError::InvalidBody {
+            status,
+            detail,
+            errors,
         }
     }
 
@@ -143,6 +220,10 @@ impl ApiError {
             parameter: match self {
                 ApiError::InvalidParameter { parameter, .. } => Some(parameter.clone()),
                 ApiError::NotAcceptable { parameter, .. } => parameter.clone(),
+                _ => None,
+            },
+            errors: match self {
+                ApiError::InvalidBody { errors, .. } => Some(errors.clone()),
                 _ => None,
             },
         }
@@ -174,6 +255,10 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotAcceptable { .. } => StatusCode::NOT_ACCEPTABLE,
             ApiError::Limit { status, .. } => *status,
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::InvalidBody { status, .. } => *status,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -193,6 +278,16 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            // RFC 6750 §3: a request without a token learns the scheme; one with a bad token
+            // also learns that the token was the fault.
+            ApiError::Unauthorized { presented, .. } => {
+                let challenge = if *presented {
+                    r#"Bearer realm="township-stats", error="invalid_token""#
+                } else {
+                    r#"Bearer realm="township-stats""#
+                };
+                response.insert_header((header::WWW_AUTHENTICATE, challenge));
             }
             ApiError::Limit {
                 retry_after: Some(secs),
@@ -239,6 +334,7 @@ pub fn as_problem<B>(
         status: status.as_u16(),
         detail,
         parameter: None,
+        errors: None,
     };
     let (req, res) = res.into_parts();
     let mut builder = HttpResponse::build(res.status());

@@ -7,6 +7,7 @@
 // Request paths must not panic: unwrap and expect are for tests only.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod auth;
 pub mod budget;
 pub mod caching;
 pub mod citation;
@@ -18,6 +19,7 @@ pub mod export_files;
 pub mod exports;
 pub mod extract;
 pub mod formats;
+pub mod normalize;
 pub mod openapi;
 pub mod pagination;
 pub mod protect;

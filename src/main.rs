@@ -50,6 +50,27 @@ enum Command {
         #[arg(long)]
         bom: bool,
     },
+    /// Tokens for publishers: `create` prints a new one (once), `list`, `revoke`.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a token and print it on the last line of stdout. Only its SHA-256 is stored:
+    /// it cannot be shown again.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// Every token: name, created, last used, expires, revoked.
+    List,
+    /// Revoke a token: writes with it are refused from now on.
+    Revoke { name: String },
 }
 
 /// `RUST_LOG` when it is unset. actix-web-prom warns on every answer given before routing (a 304
@@ -126,6 +147,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 started.elapsed()
             );
         }
+        Command::Token { action } => {
+            let config = Config::from_env()?;
+            let conn = &mut db::connect(&config.database_url)?;
+            db::migrate(conn)?;
+            token(conn, action)?;
+        }
         Command::Serve => {
             let config = Config::from_env()?;
             if config.prepare_database {
@@ -136,6 +163,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let app = Application::build(&config)?;
             log::info!("listening on http://{}", config.bind);
             actix_web::rt::System::new().block_on(app.run_until_stopped())?;
+        }
+    }
+    Ok(())
+}
+
+fn token(conn: &mut diesel::PgConnection, action: TokenAction) -> anyhow::Result<()> {
+    match action {
+        TokenAction::Create {
+            name,
+            expires_in_days,
+        } => {
+            let token = township_stats::auth::create(conn, &name, expires_in_days)?;
+            eprintln!("token {name:?} created; keep it secret, it is shown only this once:");
+            println!("{token}");
+        }
+        TokenAction::List => {
+            let day = |at: Option<chrono::DateTime<chrono::Utc>>| {
+                at.map_or("-".to_owned(), |at| at.format("%Y-%m-%d %H:%M").to_string())
+            };
+            println!("name\tcreated\tlast used\texpires\trevoked");
+            for t in db::tokens::list(conn)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    t.name,
+                    day(Some(t.created_at)),
+                    day(t.last_used_at),
+                    day(t.expires_at),
+                    day(t.revoked_at)
+                );
+            }
+        }
+        TokenAction::Revoke { name } => {
+            if db::tokens::revoke(conn, &name)? == 0 {
+                anyhow::bail!("no token named {name:?} that is not revoked already");
+            }
+            println!("token {name:?} revoked");
         }
     }
     Ok(())

@@ -23,6 +23,7 @@ use crate::error::Problem;
         license(name = "CC-BY-4.0", identifier = "CC-BY-4.0"),
     ),
     components(schemas(Problem, Lang)),
+    modifiers(&BearerToken),
     tags(
         (name = "places", description = "The administrative tree of China (NBS 2023 codes)"),
         (name = "indicators", description = "What is measured, in which unit"),
@@ -31,10 +32,32 @@ use crate::error::Problem;
         (name = "downloads", description = "Whole tables as CSV, and their Data Package"),
         (name = "releases", description = "Loads that changed observations; the Atom feed"),
         (name = "catalog", description = "DCAT-AP catalog for harvesting portals"),
+        (name = "publishing", description = "Writes, with a publisher's token: sources, indicators, places"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]
 pub struct ApiDoc;
+
+/// The security scheme of the write endpoints: a publisher's token (`township-stats token create`).
+pub struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A publisher's token (`tsk_…`) from `township-stats token create`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Answers any operation can give, added where an operation does not list them: 400 (an
 /// unknown or malformed query parameter), 413/414 (limits), 429 (rate limit) and 503 (database

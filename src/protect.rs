@@ -10,7 +10,7 @@ use actix_governor::{KeyExtractor, SimpleKeyExtractionError};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{web, HttpResponse, HttpResponseBuilder, ResponseError};
 
@@ -120,7 +120,12 @@ pub async fn enforce_limits(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
-    if body > limits.body_max_bytes {
+    // Writes read their bodies with limits of their own (`extract::ApiJson`).
+    let write = matches!(*req.method(), Method::PUT | Method::POST)
+        && req
+            .app_data::<web::Data<crate::routes::KnownRoutes>>()
+            .is_some_and(|known| known.allows(req.path(), req.method().as_str()));
+    if body > limits.body_max_bytes && !write {
         let detail = format!(
             "the request body is {body} bytes; at most {} are accepted",
             limits.body_max_bytes

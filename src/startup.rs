@@ -207,6 +207,10 @@ fn run(
         &registry,
     )?);
     let escaped = web::Data::new(protect::EscapedErrors::register(&registry)?);
+    let auth_guard = web::Data::new(crate::auth::AuthGuard::new(
+        &registry,
+        config.rate_limit_key,
+    )?);
     let mut metrics = PrometheusMetricsBuilder::new("township_stats").registry(registry);
     if config.metrics_bind.is_none() {
         metrics = metrics.endpoint("/metrics");
@@ -232,11 +236,9 @@ fn run(
     });
     let api = crate::openapi::document();
     let known = web::Data::new(KnownRoutes::new(
-        api.paths
-            .paths
-            .keys()
-            .map(String::as_str)
-            .chain(["/openapi.json", "/docs", "/docs/{tail}*"])
+        &api,
+        ["/openapi.json", "/docs", "/docs/{tail}*"]
+            .into_iter()
             .chain(config.metrics_bind.is_none().then_some("/metrics")),
     ));
     let rate_limited = config.rate_limit_rps > 0;
@@ -263,6 +265,7 @@ fn run(
             .app_data(cache_policy.clone())
             .app_data(limits.clone())
             .app_data(escaped.clone())
+            .app_data(auth_guard.clone())
             .app_data(response_cache.clone())
             .configure(routes::configure_app);
         // Middleware listed first runs last: the request passes request_id, Logger, HEAD→GET,

@@ -54,6 +54,7 @@ fn source() -> NewSource {
         publisher_en: "township-stats".to_owned(),
         published_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
         delivered_on: None,
+        place_code: None,
         url: None,
         licence: "CC0-1.0".to_owned(),
         sha256: hex::encode(Sha256::digest(content.as_bytes())),

@@ -118,6 +118,9 @@ pub struct SourceView {
     /// Hex SHA-256 of the UTF-8 bytes served at `text_url`.
     #[schema(example = "9926412d1343e5b28fe8546a251a2e9ad670cf861cf19884883e8315030ec1d4")]
     pub sha256: String,
+    /// The place the document is about, when it is about one.
+    #[schema(example = "511903114")]
+    pub place_code: Option<String>,
     /// Path of the full text, against which every quote and span can be checked.
     #[schema(example = "/v1/sources/shuangsheng-2021-government-work-report/text")]
     pub text_url: String,
@@ -138,6 +141,7 @@ impl SourceView {
             url: s.url,
             licence: s.licence,
             sha256: s.sha256,
+            place_code: s.place_code,
         }
     }
 }

@@ -7,8 +7,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use super::schema::indicators;
 use crate::domain::ValueType;
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = indicators, check_for_backend(diesel::pg::Pg))]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = indicators, primary_key(code), check_for_backend(diesel::pg::Pg))]
 pub struct Indicator {
     pub code: String,
     pub name_zh: String,
@@ -117,4 +117,38 @@ pub fn upsert(conn: &mut PgConnection, rows: &[Indicator]) -> QueryResult<usize>
             .or(indicators::value_type.ne(excluded(indicators::value_type))),
     );
     diesel::RunQueryDsl::execute(statement, conn)
+}
+
+/// Writes `indicator` unless the stored row is identical.
+pub async fn save(
+    conn: &mut AsyncPgConnection,
+    indicator: &Indicator,
+) -> QueryResult<super::Saved> {
+    match find(conn, &indicator.code).await? {
+        Some(stored) if stored == *indicator => Ok(super::Saved::Unchanged),
+        Some(_) => {
+            diesel::update(indicator)
+                .set(indicator)
+                .execute(conn)
+                .await?;
+            Ok(super::Saved::Changed)
+        }
+        None => {
+            diesel::insert_into(indicators::table)
+                .values(indicator)
+                .execute(conn)
+                .await?;
+            Ok(super::Saved::Created)
+        }
+    }
+}
+
+/// How many observations (retracted ones included) measure indicator `code`.
+pub async fn observed(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<i64> {
+    use super::schema::observations;
+    observations::table
+        .filter(observations::indicator_code.eq(code))
+        .count()
+        .get_result(conn)
+        .await
 }

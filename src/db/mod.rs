@@ -15,6 +15,7 @@ mod pool;
 pub mod releases;
 pub mod schema;
 pub mod sources;
+pub mod tokens;
 pub mod watch;
 
 use anyhow::Context;
@@ -202,4 +203,13 @@ mod tests {
         assert_eq!(redact("postgres://u:secret@db/x"), "postgres://u:***@db/x");
         assert_eq!(redact("postgres:///x"), "postgres:///x");
     }
+}
+
+/// What saving a row did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    Created,
+    Changed,
+    /// The stored row was identical: nothing was written (and the data version stays).
+    Unchanged,
 }

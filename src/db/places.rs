@@ -7,8 +7,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use super::schema::places;
 use crate::domain::Level;
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = places, check_for_backend(diesel::pg::Pg))]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = places, primary_key(code), check_for_backend(diesel::pg::Pg))]
+#[diesel(treat_none_as_null = true)]
 pub struct Place {
     pub code: String,
     pub parent_code: Option<String>,
@@ -152,4 +153,22 @@ pub fn escape_like(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Writes `place` unless the stored row is identical.
+pub async fn save(conn: &mut AsyncPgConnection, place: &Place) -> QueryResult<super::Saved> {
+    match find(conn, &place.code).await? {
+        Some(stored) if stored == *place => Ok(super::Saved::Unchanged),
+        Some(_) => {
+            diesel::update(place).set(place).execute(conn).await?;
+            Ok(super::Saved::Changed)
+        }
+        None => {
+            diesel::insert_into(places::table)
+                .values(place)
+                .execute(conn)
+                .await?;
+            Ok(super::Saved::Created)
+        }
+    }
 }

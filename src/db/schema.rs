@@ -1,6 +1,18 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Int8,
+        name -> Text,
+        sha256 -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     data_version (singleton) {
         singleton -> Bool,
         version -> Int8,
@@ -92,6 +104,7 @@ diesel::table! {
         observations_added -> Int4,
         observations_changed -> Int4,
         observations_retracted -> Int4,
+        published_by -> Nullable<Text>,
     }
 }
 
@@ -108,6 +121,7 @@ diesel::table! {
         content -> Text,
         sha256 -> Text,
         delivered_on -> Nullable<Date>,
+        place_code -> Nullable<Text>,
     }
 }
 
@@ -117,5 +131,6 @@ diesel::joinable!(observations -> indicators (indicator_code));
 diesel::joinable!(observations -> places (place_code));
 diesel::joinable!(observations -> releases (release_id));
 diesel::joinable!(observations -> sources (source_id));
+diesel::joinable!(sources -> places (place_code));
 
 diesel::allow_tables_to_appear_in_same_query!(indicators, loads, observations, places, sources,);

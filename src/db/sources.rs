@@ -22,10 +22,13 @@ pub struct SourceMeta {
     pub url: Option<String>,
     pub licence: String,
     pub sha256: String,
+    /// The place the document is about, when it is about one.
+    pub place_code: Option<String>,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = sources)]
+#[derive(Debug, Clone, PartialEq, Insertable, Queryable, Selectable, AsChangeset, Identifiable)]
+#[diesel(table_name = sources, check_for_backend(diesel::pg::Pg))]
+#[diesel(treat_none_as_null = true)]
 pub struct NewSource {
     pub id: String,
     pub title_zh: String,
@@ -39,6 +42,7 @@ pub struct NewSource {
     pub licence: String,
     pub content: String,
     pub sha256: String,
+    pub place_code: Option<String>,
 }
 
 pub async fn count(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
@@ -106,6 +110,7 @@ pub fn upsert(conn: &mut PgConnection, source: &NewSource) -> QueryResult<usize>
             sources::licence.eq(excluded(sources::licence)),
             sources::content.eq(excluded(sources::content)),
             sources::sha256.eq(excluded(sources::sha256)),
+            sources::place_code.eq(excluded(sources::place_code)),
         ));
     let statement = diesel::query_dsl::methods::FilterDsl::filter(
         statement,
@@ -118,7 +123,64 @@ pub fn upsert(conn: &mut PgConnection, source: &NewSource) -> QueryResult<usize>
             .or(sources::delivered_on.is_distinct_from(excluded(sources::delivered_on)))
             .or(sources::url.is_distinct_from(excluded(sources::url)))
             .or(sources::licence.ne(excluded(sources::licence)))
-            .or(sources::sha256.ne(excluded(sources::sha256))),
+            .or(sources::sha256.ne(excluded(sources::sha256)))
+            .or(sources::place_code.is_distinct_from(excluded(sources::place_code))),
     );
     diesel::RunQueryDsl::execute(statement, conn)
+}
+
+/// The stored source `id`, text included.
+pub async fn find_whole(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<Option<NewSource>> {
+    sources::table
+        .find(id)
+        .select(NewSource::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Writes `source` unless the stored row is identical.
+pub async fn save(conn: &mut AsyncPgConnection, source: &NewSource) -> QueryResult<super::Saved> {
+    match find_whole(conn, &source.id).await? {
+        Some(stored) if stored == *source => Ok(super::Saved::Unchanged),
+        Some(_) => {
+            diesel::update(source).set(source).execute(conn).await?;
+            Ok(super::Saved::Changed)
+        }
+        None => {
+            diesel::insert_into(sources::table)
+                .values(source)
+                .execute(conn)
+                .await?;
+            Ok(super::Saved::Created)
+        }
+    }
+}
+
+/// How many observations (retracted ones included) quote source `id`.
+pub async fn quoted_by(conn: &mut AsyncPgConnection, id: &str) -> QueryResult<i64> {
+    use super::schema::observations;
+    observations::table
+        .filter(observations::source_id.eq(id))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+impl From<NewSource> for SourceMeta {
+    fn from(s: NewSource) -> SourceMeta {
+        SourceMeta {
+            id: s.id,
+            title_zh: s.title_zh,
+            title_en: s.title_en,
+            publisher_zh: s.publisher_zh,
+            publisher_en: s.publisher_en,
+            published_on: s.published_on,
+            delivered_on: s.delivered_on,
+            url: s.url,
+            licence: s.licence,
+            sha256: s.sha256,
+            place_code: s.place_code,
+        }
+    }
 }

@@ -29,9 +29,23 @@ impl VersionWatch {
         self.current.read().ok().and_then(|v| *v)
     }
 
+    /// Versions only grow: a listener that has not seen a write's notification yet never
+    /// takes back what [`VersionWatch::advance`] said.
     fn set(&self, version: Option<DataVersion>) {
         if let Ok(mut current) = self.current.write() {
-            *current = version;
+            *current = match (*current, version) {
+                (Some(known), Some(read)) if known.version > read.version => Some(known),
+                _ => version,
+            };
+        }
+    }
+
+    /// A write of this instance committed `version`: answers label themselves with it at once,
+    /// before the notification comes round (a publisher reads what it wrote). Without a
+    /// listener, versions are read per request and nothing is kept.
+    pub fn advance(&self, version: DataVersion) {
+        if self.get().is_some() {
+            self.set(Some(version));
         }
     }
 

@@ -72,7 +72,7 @@ pub const INDICATOR_FIELDS: [Column<Indicator>; 8] = [
 ];
 pub const INDICATOR_COLUMNS: [&str; 8] = headers(&INDICATOR_FIELDS);
 
-pub const SOURCE_FIELDS: [Column<SourceMeta>; 10] = [
+pub const SOURCE_FIELDS: [Column<SourceMeta>; 11] = [
     ("id", |s| s.id.clone()),
     ("title_zh", |s| s.title_zh.clone()),
     ("title_en", |s| s.title_en.clone()),
@@ -86,8 +86,9 @@ pub const SOURCE_FIELDS: [Column<SourceMeta>; 10] = [
     ("delivered_on", |s| {
         s.delivered_on.map(|d| d.to_string()).unwrap_or_default()
     }),
+    ("place_code", |s| s.place_code.clone().unwrap_or_default()),
 ];
-pub const SOURCE_COLUMNS: [&str; 10] = headers(&SOURCE_FIELDS);
+pub const SOURCE_COLUMNS: [&str; 11] = headers(&SOURCE_FIELDS);
 
 /// The release list's columns. A release's observations are `/v1/observations?release={id}`.
 pub const RELEASE_FIELDS: [Column<Release>; 7] = [

@@ -96,6 +96,11 @@ pub fn descriptor(sources: &[SourceMeta]) -> Value {
                 "date",
                 "Delivery date (a report read to a congress), when it is not the publication date",
             ),
+            field(
+                "place_code",
+                "string",
+                "The place the document is about, when it is about one",
+            ),
         ],
         json!({ "primaryKey": ["id"] }),
     );

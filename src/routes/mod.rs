@@ -8,6 +8,7 @@ pub mod observations;
 pub mod places;
 pub mod releases;
 pub mod sources;
+pub mod writes;
 
 use actix_web::dev::ResourceDef;
 use actix_web::http::header;
@@ -122,7 +123,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(releases::list_releases)
                 .service(releases::get_release)
                 .service(releases::releases_feed)
-                .service(catalog::get_catalog),
+                .service(catalog::get_catalog)
+                .service(writes::put_source)
+                .service(writes::put_indicator)
+                .service(writes::put_place),
         );
 }
 
@@ -133,15 +137,42 @@ pub fn configure_app(cfg: &mut web::ServiceConfig) {
     configure(&mut table);
 }
 
-/// The path patterns the service answers, for telling 405 from 404.
+/// The path patterns the service answers and the methods each takes (its `Allow`), for
+/// telling 405 from 404.
 #[derive(Clone)]
-pub struct KnownRoutes(pub std::sync::Arc<Vec<ResourceDef>>);
+pub struct KnownRoutes(pub std::sync::Arc<Vec<(ResourceDef, String)>>);
 
 impl KnownRoutes {
-    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> KnownRoutes {
-        KnownRoutes(std::sync::Arc::new(
-            patterns.into_iter().map(ResourceDef::new).collect(),
-        ))
+    /// Every path of the OpenAPI document with its methods, and `extra` paths that take GET.
+    pub fn new<'a>(
+        api: &utoipa::openapi::OpenApi,
+        extra: impl IntoIterator<Item = &'a str>,
+    ) -> KnownRoutes {
+        let documented = api.paths.paths.iter().map(|(path, item)| {
+            let mut allow = Vec::new();
+            if item.get.is_some() {
+                allow.extend(["GET", "HEAD"]);
+            }
+            if item.put.is_some() {
+                allow.push("PUT");
+            }
+            if item.post.is_some() {
+                allow.push("POST");
+            }
+            (ResourceDef::new(path.as_str()), allow.join(", "))
+        });
+        let extra = extra
+            .into_iter()
+            .map(|path| (ResourceDef::new(path), "GET, HEAD".to_owned()));
+        KnownRoutes(std::sync::Arc::new(documented.chain(extra).collect()))
+    }
+
+    /// Whether a route answers `method` at `path`.
+    pub fn allows(&self, path: &str, method: &str) -> bool {
+        self.0
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .is_some_and(|(_, allow)| allow.split(", ").any(|m| m == method))
     }
 }
 
@@ -151,11 +182,11 @@ pub async fn fallback(
     known: web::Data<KnownRoutes>,
 ) -> Result<HttpResponse, ApiError> {
     let path = req.path().to_owned();
-    if known.0.iter().any(|def| def.is_match(&path)) {
+    if let Some((_, allow)) = known.0.iter().find(|(def, _)| def.is_match(&path)) {
         Err(ApiError::MethodNotAllowed {
             method: req.method().to_string(),
             path,
-            allow: "GET, HEAD".to_owned(),
+            allow: allow.clone(),
         })
     } else {
         Err(ApiError::RouteNotFound(path))

@@ -28,6 +28,18 @@ pub fn lock_for_load(conn: &mut PgConnection) -> QueryResult<DateTime<Utc>> {
     .get_result(conn)
 }
 
+/// [`lock_for_load`] on an async connection, for writes through the API.
+pub async fn lock_for_load_async(
+    conn: &mut diesel_async::AsyncPgConnection,
+) -> QueryResult<DateTime<Utc>> {
+    let lock = diesel::sql_query("SELECT pg_advisory_xact_lock(7204116253)");
+    diesel_async::RunQueryDsl::execute(lock, conn).await?;
+    let now = diesel::select(diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
+        "clock_timestamp()",
+    ));
+    diesel_async::RunQueryDsl::get_result(now, conn).await
+}
+
 /// Makes `observations` the published data of `source_ids`: new ones are added, differing ones
 /// changed, and stored ones of those sources that the load no longer has are retracted. Call
 /// inside a transaction, after [`lock_for_load`], which gives `at`.

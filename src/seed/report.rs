@@ -51,6 +51,7 @@ struct SourceEntry {
     delivered_on: Option<toml::value::Datetime>,
     url: Option<String>,
     licence: String,
+    place_code: Option<String>,
     file: String,
 }
 
@@ -152,6 +153,7 @@ impl Report {
                     delivered_on,
                     url: s.url,
                     licence: s.licence,
+                    place_code: s.place_code,
                     content,
                 })
             })

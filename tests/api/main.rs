@@ -17,6 +17,7 @@ mod observations;
 mod openapi;
 mod places;
 mod portals;
+mod publishing;
 mod request_path;
 mod seed;
 mod sources;
