@@ -47,7 +47,7 @@ pub fn number(written: &str) -> Result<BigDecimal, String> {
         let value = BigDecimal::from_str(&arabic).map_err(|e| format!("{written:?}: {e}"))?;
         return Ok(value * BigDecimal::from(10u64.pow(scale)));
     }
-    let chinese = text.replace('两', "二").replace('兩', "二");
+    let chinese = text.replace(['两', '兩'], "二");
     chinese_number::from_chinese_to_u64_ten_thousand(&chinese)
         .map(BigDecimal::from)
         .map_err(|_| format!("{written:?} is not a number this service reads"))
