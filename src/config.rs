@@ -46,6 +46,9 @@ pub struct Config {
     /// average, and in a burst; `RATE_LIMIT_RPS=0` turns the limiter off.
     pub rate_limit_rps: u32,
     pub rate_limit_burst: u32,
+    /// `AUTH_FAILURES_PER_MINUTE`: failed authentications a client may make in a minute before
+    /// its writes are refused 429; 0 turns the throttle off.
+    pub auth_failures_per_minute: u32,
     /// `RATE_LIMIT_KEY`: `peer` (the TCP peer address) or `forwarded` (the client address a
     /// trusted reverse proxy puts in Forwarded / X-Forwarded-For).
     pub rate_limit_key: RateLimitKey,
@@ -54,6 +57,8 @@ pub struct Config {
     /// `MEMORY_BUDGET_MB`: what JSON-stat datasets and streamed downloads (with their
     /// compressors) may hold at once, all requests together (docs/RELIABILITY.md).
     pub memory_budget_mb: u32,
+    /// `IMPORT_MAX_BYTES`: the largest file `POST /v1/imports` takes (413 beyond).
+    pub import_max_bytes: u64,
     /// `METRICS_BIND`: a separate address for `/metrics` (e.g. 127.0.0.1:9090), which the
     /// public address then no longer serves.
     pub metrics_bind: Option<String>,
@@ -102,9 +107,11 @@ impl Default for Config {
             body_max_bytes: 16_384,
             rate_limit_rps: 50,
             rate_limit_burst: 100,
+            auth_failures_per_minute: crate::auth::MAX_FAILURES,
             rate_limit_key: RateLimitKey::Peer,
             export_concurrency: 32,
             memory_budget_mb: 160,
+            import_max_bytes: 256 << 20,
             metrics_bind: None,
             allowed_hosts: Vec::new(),
             trusted_proxies: Vec::new(),
@@ -140,9 +147,14 @@ impl Config {
             body_max_bytes: parse_var("BODY_MAX_BYTES", d.body_max_bytes)?,
             rate_limit_rps: parse_var("RATE_LIMIT_RPS", d.rate_limit_rps)?,
             rate_limit_burst: parse_var("RATE_LIMIT_BURST", d.rate_limit_burst)?,
+            auth_failures_per_minute: parse_var(
+                "AUTH_FAILURES_PER_MINUTE",
+                d.auth_failures_per_minute,
+            )?,
             rate_limit_key: parse_var("RATE_LIMIT_KEY", d.rate_limit_key)?,
             export_concurrency: parse_var("EXPORT_CONCURRENCY", d.export_concurrency)?,
             memory_budget_mb: parse_var("MEMORY_BUDGET_MB", d.memory_budget_mb)?,
+            import_max_bytes: parse_var("IMPORT_MAX_BYTES", d.import_max_bytes)?,
             metrics_bind: env::var("METRICS_BIND").ok().filter(|b| !b.is_empty()),
             allowed_hosts: list_var("ALLOWED_HOSTS")?,
             trusted_proxies: list_var("TRUSTED_PROXIES")?,
@@ -159,6 +171,7 @@ impl Config {
             ("REQUEST_TIMEOUT_SECS", self.request_timeout.as_secs()),
             ("QUERY_MAX_BYTES", self.query_max_bytes as u64),
             ("BODY_MAX_BYTES", self.body_max_bytes),
+            ("IMPORT_MAX_BYTES", self.import_max_bytes),
             ("EXPORT_CONCURRENCY", self.export_concurrency as u64),
             ("WORKERS", self.workers.map_or(1, |w| w as u64)),
         ];

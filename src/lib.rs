@@ -19,6 +19,7 @@ pub mod export_files;
 pub mod exports;
 pub mod extract;
 pub mod formats;
+pub mod import;
 pub mod normalize;
 pub mod openapi;
 pub mod pagination;

@@ -50,6 +50,19 @@ enum Command {
         #[arg(long)]
         bom: bool,
     },
+    /// Import a source's figures from a CSV file (or a JSON array, by its `.json` name), checked
+    /// row by row as `POST /v1/imports` checks them; prints the report as JSON.
+    Import {
+        #[arg(long)]
+        source: String,
+        file: std::path::PathBuf,
+        #[arg(long, value_parser = ["upsert", "replace"], default_value = "upsert")]
+        mode: String,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        title: Option<String>,
+    },
     /// Tokens for publishers: `create` prints a new one (once), `list`, `revoke`.
     Token {
         #[command(subcommand)]
@@ -146,6 +159,44 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 summary.observations_added,
                 started.elapsed()
             );
+        }
+        Command::Import {
+            source,
+            file,
+            mode,
+            dry_run,
+            title,
+        } => {
+            let config = Config::from_env()?;
+            let conn = &mut db::connect(&config.database_url)?;
+            db::migrate(conn)?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let json = file.extension().is_some_and(|e| e == "json");
+            let rows = if json {
+                township_stats::import::read_json(&bytes)
+            } else {
+                township_stats::import::read_csv(&bytes)
+            };
+            let options = township_stats::import::Options {
+                source,
+                mode: if mode == "replace" {
+                    township_stats::import::Mode::Replace
+                } else {
+                    township_stats::import::Mode::Upsert
+                },
+                dry_run,
+                title,
+                published_by: None,
+            };
+            let report = rows.and_then(|rows| township_stats::import::run(conn, &options, &rows));
+            match report {
+                Ok(report) => println!("{}", serde_json::to_string_pretty(&report)?),
+                Err(e) => {
+                    println!("{}", serde_json::to_string_pretty(&e.problem())?);
+                    anyhow::bail!("nothing imported: {e}");
+                }
+            }
         }
         Command::Token { action } => {
             let config = Config::from_env()?;

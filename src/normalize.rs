@@ -179,20 +179,31 @@ pub fn locate(
     ))
 }
 
+/// Why a figure could not be read, by the column at fault.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FigureError {
+    /// `unit_as_written` is unknown, or does not measure the indicator.
+    Unit(String),
+    /// `value_as_written` is no number, or is not in the quote with its unit.
+    Value(String),
+}
+
 /// The figure a row states: where it is in the quote, its value in the indicator's unit, and
-/// its qualifier.
+/// its qualifier. The unit is checked first: a figure in the wrong unit is refused for its unit.
 pub fn figure(
     quote: &str,
     value_as_written: &str,
     unit_as_written: &str,
     unit: &str,
     value_type: ValueType,
-) -> Result<Figure, String> {
-    let (at, qualifier) = locate(quote, value_as_written, unit_as_written)?;
-    let value = number(value_as_written)? * scale(unit_as_written, unit, value_type)?;
+) -> Result<Figure, FigureError> {
+    let factor = scale(unit_as_written, unit, value_type).map_err(FigureError::Unit)?;
+    let number = number(value_as_written).map_err(FigureError::Value)?;
+    let (at, qualifier) =
+        locate(quote, value_as_written, unit_as_written).map_err(FigureError::Value)?;
     Ok(Figure {
         at,
-        value: value.normalized(),
+        value: (number * factor).normalized(),
         qualifier,
     })
 }
@@ -271,7 +282,7 @@ mod tests {
                 &indicator.unit,
                 indicator.value_type,
             )
-            .unwrap_or_else(|e| panic!("{}: {e}", o.quote));
+            .unwrap_or_else(|e| panic!("{}: {e:?}", o.quote));
             assert_eq!(f.value, o.value.normalized(), "{}", o.quote);
             assert_eq!(f.qualifier, o.qualifier, "{}", o.quote);
         }

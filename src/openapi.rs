@@ -92,9 +92,18 @@ impl Modify for CommonResponses {
             ),
         ];
         for (path, item) in openapi.paths.paths.iter_mut() {
-            // What `caching::conditional_get` answers: validators and 304.
-            let conditional = path.starts_with("/v1/") || path == "/openapi.json";
-            for operation in [&mut item.get, &mut item.head].into_iter().flatten() {
+            // What `caching::conditional_get` answers: validators and 304, on reads.
+            let cached = path.starts_with("/v1/") || path == "/openapi.json";
+            let operations = [
+                (&mut item.get, cached),
+                (&mut item.head, cached),
+                (&mut item.put, false),
+                (&mut item.post, false),
+            ];
+            for (operation, conditional) in operations {
+                let Some(operation) = operation else {
+                    continue;
+                };
                 for (status, description) in common {
                     operation
                         .responses

@@ -207,9 +207,14 @@ fn run(
         &registry,
     )?);
     let escaped = web::Data::new(protect::EscapedErrors::register(&registry)?);
+    let imports = web::Data::new(crate::import::Imports::new(
+        config.database_url.clone(),
+        config.import_max_bytes,
+    ));
     let auth_guard = web::Data::new(crate::auth::AuthGuard::new(
         &registry,
         config.rate_limit_key,
+        config.auth_failures_per_minute,
     )?);
     let mut metrics = PrometheusMetricsBuilder::new("township_stats").registry(registry);
     if config.metrics_bind.is_none() {
@@ -266,6 +271,7 @@ fn run(
             .app_data(limits.clone())
             .app_data(escaped.clone())
             .app_data(auth_guard.clone())
+            .app_data(imports.clone())
             .app_data(response_cache.clone())
             .configure(routes::configure_app);
         // Middleware listed first runs last: the request passes request_id, Logger, HEAD→GET,

@@ -176,6 +176,7 @@ pub fn run(conn: &mut PgConnection, options: SynthOptions) -> anyhow::Result<Syn
         let release_id = releases::insert(
             conn,
             &NewRelease {
+                published_by: None,
                 released_at: at,
                 title: &title,
                 summary: "Synthetic observations for load testing (source `synthetic`); not real statistics.",

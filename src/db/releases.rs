@@ -16,6 +16,8 @@ pub struct Release {
     pub observations_added: i32,
     pub observations_changed: i32,
     pub observations_retracted: i32,
+    /// The name of the token that published it; none for loads from the command line.
+    pub published_by: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -27,6 +29,7 @@ pub struct NewRelease<'a> {
     pub observations_added: i32,
     pub observations_changed: i32,
     pub observations_retracted: i32,
+    pub published_by: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut PgConnection, release: &NewRelease) -> QueryResult<i64> {

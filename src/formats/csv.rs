@@ -25,7 +25,7 @@ const fn headers<T, const N: usize>(columns: &[Column<T>; N]) -> [&'static str; 
 }
 
 /// The columns of an observation row, in order. Documented in README.md; never reorder.
-pub const OBSERVATION_FIELDS: [Column<ObservationView>; 22] = [
+pub const OBSERVATION_FIELDS: [Column<ObservationView>; 23] = [
     ("id", |o| o.id.to_string()),
     ("indicator_code", |o| o.indicator.code.clone()),
     ("indicator_name_zh", |o| o.indicator.name_zh.clone()),
@@ -48,8 +48,10 @@ pub const OBSERVATION_FIELDS: [Column<ObservationView>; 22] = [
     ("url", |o| o.url.clone()),
     ("citation_zh", |o| o.citation.zh.clone()),
     ("citation_en", |o| o.citation.en.clone()),
+    // Added after the others: columns are never reordered.
+    ("quote_start", |o| o.quote_start.to_string()),
 ];
-pub const OBSERVATION_COLUMNS: [&str; 22] = headers(&OBSERVATION_FIELDS);
+pub const OBSERVATION_COLUMNS: [&str; 23] = headers(&OBSERVATION_FIELDS);
 
 pub const PLACE_FIELDS: [Column<Place>; 5] = [
     ("code", |p| p.code.clone()),
@@ -91,7 +93,7 @@ pub const SOURCE_FIELDS: [Column<SourceMeta>; 11] = [
 pub const SOURCE_COLUMNS: [&str; 11] = headers(&SOURCE_FIELDS);
 
 /// The release list's columns. A release's observations are `/v1/observations?release={id}`.
-pub const RELEASE_FIELDS: [Column<Release>; 7] = [
+pub const RELEASE_FIELDS: [Column<Release>; 8] = [
     ("id", |r| r.id.to_string()),
     ("released_at", |r| {
         r.released_at
@@ -106,8 +108,11 @@ pub const RELEASE_FIELDS: [Column<Release>; 7] = [
     ("observations_retracted", |r| {
         r.observations_retracted.to_string()
     }),
+    ("published_by", |r| {
+        r.published_by.clone().unwrap_or_default()
+    }),
 ];
-pub const RELEASE_COLUMNS: [&str; 7] = headers(&RELEASE_FIELDS);
+pub const RELEASE_COLUMNS: [&str; 8] = headers(&RELEASE_FIELDS);
 
 /// One row written in `columns`.
 pub fn record<T, const N: usize>(columns: &[Column<T>; N], row: &T) -> [String; N] {

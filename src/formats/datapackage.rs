@@ -153,6 +153,9 @@ pub fn descriptor(sources: &[SourceMeta]) -> Value {
             field("url", "string", "This observation in the API"),
             field("citation_zh", "string", "Citation, Chinese"),
             field("citation_en", "string", "Citation, English"),
+            json!({ "name": "quote_start", "type": "integer",
+                    "description": "Where the quote starts in the source's text, in characters from 0",
+                    "constraints": { "required": true, "minimum": 0 } }),
         ],
         json!({
             "primaryKey": ["id"],

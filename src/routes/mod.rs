@@ -126,7 +126,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(catalog::get_catalog)
                 .service(writes::put_source)
                 .service(writes::put_indicator)
-                .service(writes::put_place),
+                .service(writes::put_place)
+                .service(writes::post_import),
         );
 }
 

@@ -26,6 +26,9 @@ pub struct ReleaseView {
     pub observations_added: i32,
     pub observations_changed: i32,
     pub observations_retracted: i32,
+    /// The name of the publisher's token that made it; none for loads run on the server.
+    #[schema(example = "town-office")]
+    pub published_by: Option<String>,
     /// The observations this release changed, tombstones included.
     #[schema(example = "http://127.0.0.1:8080/v1/observations?release=1")]
     pub observations_url: String,
@@ -42,6 +45,7 @@ impl ReleaseView {
             observations_added: r.observations_added,
             observations_changed: r.observations_changed,
             observations_retracted: r.observations_retracted,
+            published_by: r.published_by,
         }
     }
 }

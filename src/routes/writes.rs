@@ -5,12 +5,12 @@
 //! with it every ETag, moves only when data change.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{put, web, HttpRequest, HttpResponse};
+use actix_web::{post, put, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Publisher;
 use crate::db::indicators::Indicator;
@@ -19,7 +19,7 @@ use crate::db::sources::NewSource;
 use crate::db::{self, Database, Saved};
 use crate::domain::{Lang, Level, ValueType};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::pagination::ItemResponse;
 use crate::seed::names::{english_name, search_key};
 use crate::views::{IndicatorView, PlaceView, SourceView};
@@ -457,4 +457,134 @@ pub async fn put_place(
         location,
         PlaceView::new(place, Lang::default()),
     ))
+}
+
+/// The query of an import.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The source every row quotes (registered first with `PUT /v1/sources/{id}`).
+    #[param(example = "shuangsheng-2021-government-work-report")]
+    pub source: String,
+    /// `upsert` (default) adds and changes; `replace` also retracts what the file no longer has.
+    #[param(inline)]
+    pub mode: Option<crate::import::Mode>,
+    /// Check and report, write nothing.
+    #[param(default = false)]
+    pub dry_run: Option<bool>,
+    /// The release's title. Default: "Import: {source}".
+    pub title: Option<String>,
+}
+
+/// Imports the figures of one source: CSV with the columns of the observation CSV export
+/// (`indicator_code, place_code, period_start, period_end, kind, value_as_written,
+/// unit_as_written, quote`, and optionally `qualifier, quote_start, value, unit, note`; other
+/// columns are ignored) or a JSON array of objects with those fields. Every row is checked
+/// against the source's text; one bad row refuses the file with 422 listing every fault, and
+/// nothing is written. A good file is one release (none when nothing changes).
+#[utoipa::path(
+    tag = "publishing",
+    params(ImportQuery),
+    request_body(content(
+        (String = "text/csv"),
+        (Vec<Object> = "application/json"),
+    ), description = "The rows"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What the import did (or, with dry_run, would do)", body = crate::import::ImportReport),
+        (status = 400, description = "The body cannot be read as CSV or JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No source has the id", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than IMPORT_MAX_BYTES", body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Rows that fail their checks, each fault in `errors` with its row and column", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/imports")]
+pub async fn post_import(
+    publisher: Publisher,
+    req: HttpRequest,
+    imports: web::Data<crate::import::Imports>,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    use futures_util::StreamExt;
+    let media = actix_web::HttpMessage::mime_type(&req)
+        .ok()
+        .flatten()
+        .map(|m| m.essence_str().to_owned());
+    let csv = match media.as_deref() {
+        Some("text/csv") => true,
+        Some("application/json") => false,
+        _ => {
+            return Err(ApiError::UnsupportedMediaType(
+                "an import is `Content-Type: text/csv` or `application/json`".to_owned(),
+            ))
+        }
+    };
+    // One file in memory at a time; the others wait, as for a connection.
+    let _permit = imports
+        .permit
+        .acquire()
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("import permit: {e}")))?;
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::body(
+                StatusCode::BAD_REQUEST,
+                vec![FieldError::new(
+                    "",
+                    format!("the body could not be read: {e}"),
+                )],
+            )
+        })?;
+        if (body.len() + chunk.len()) as u64 > imports.max_bytes {
+            return Err(ApiError::limit(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+                format!(
+                    "an import is at most {} bytes (IMPORT_MAX_BYTES)",
+                    imports.max_bytes
+                ),
+                None,
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let rows = if csv {
+        crate::import::read_csv(&body)?
+    } else {
+        crate::import::read_json(&body)?
+    };
+    drop(body);
+    let options = crate::import::Options {
+        source: query.source,
+        mode: query.mode.unwrap_or_default(),
+        dry_run: query.dry_run.unwrap_or(false),
+        title: query.title.filter(|t| !t.trim().is_empty()),
+        published_by: Some(publisher.name),
+    };
+    let url = imports.database_url.clone();
+    let report = web::block(move || {
+        let mut conn = db::connect(&url).map_err(ApiError::unavailable)?;
+        crate::import::run(&mut conn, &options, &rows)
+    })
+    .await
+    .map_err(|e| ApiError::internal(anyhow::anyhow!("import task: {e}")))??;
+    if report.release.is_some() {
+        if let Some(db) = req.app_data::<web::Data<Database>>() {
+            let version = db
+                .run(async |conn| Ok(db::releases::data_version(conn).await?))
+                .await?;
+            if let Some(watch) =
+                req.app_data::<web::Data<std::sync::Arc<db::watch::VersionWatch>>>()
+            {
+                watch.advance(version);
+            }
+        }
+    }
+    Ok(HttpResponse::Ok().json(report))
 }

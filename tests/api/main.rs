@@ -11,6 +11,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod hostile;
+mod imports;
 mod indicators;
 mod migrations;
 mod observations;
