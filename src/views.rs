@@ -306,7 +306,7 @@ impl ObservationView {
 
 /// The schema of an exact decimal number: `number` with no `format` (`double` would tell
 /// generated clients to read it as a binary float).
-fn exact_number() -> utoipa::openapi::schema::Object {
+pub fn exact_number() -> utoipa::openapi::schema::Object {
     utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::Number)
         .build()

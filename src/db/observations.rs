@@ -511,3 +511,40 @@ mod tests {
         assert_eq!(prefix_end("双胜"), None);
     }
 }
+
+/// One value an observation had, and when it was published.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::observation_revisions, check_for_backend(Pg))]
+pub struct Revision {
+    pub value: bigdecimal::BigDecimal,
+    pub qualifier: crate::domain::Qualifier,
+    pub value_as_written: String,
+    pub unit_as_written: String,
+    pub quote: String,
+    pub quote_start: i32,
+    pub note: Option<String>,
+    pub retracted_at: Option<DateTime<Utc>>,
+    pub published_from: DateTime<Utc>,
+    pub published_until: DateTime<Utc>,
+    pub superseded_by: Option<i64>,
+}
+
+/// The values observation `id` had before its current one, oldest first.
+pub async fn revisions(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Vec<Revision>> {
+    use super::schema::observation_revisions as r;
+    r::table
+        .filter(r::observation_id.eq(id))
+        .order(r::id)
+        .select(Revision::as_select())
+        .load(conn)
+        .await
+}
+
+/// The release that wrote the current value of observation `id`.
+pub async fn release_of(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<Option<i64>> {
+    observations::table
+        .find(id)
+        .select(observations::release_id)
+        .first(conn)
+        .await
+}

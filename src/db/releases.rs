@@ -98,3 +98,15 @@ pub fn data_version_sync(conn: &mut PgConnection) -> QueryResult<DataVersion> {
     let query = data_version::table.select((data_version::version, data_version::changed_at));
     diesel::RunQueryDsl::first(query, conn)
 }
+
+/// The releases made at these times (a release stamps what it writes with its own time).
+pub async fn made_at(
+    conn: &mut AsyncPgConnection,
+    times: &[DateTime<Utc>],
+) -> QueryResult<Vec<(DateTime<Utc>, i64)>> {
+    releases::table
+        .filter(releases::released_at.eq_any(times))
+        .select((releases::released_at, releases::id))
+        .load(conn)
+        .await
+}

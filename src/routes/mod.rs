@@ -115,6 +115,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(sources::get_source_text)
                 .service(observations::list_observations)
                 .service(observations::get_observation)
+                .service(observations::get_revisions)
                 .service(downloads::download_observations)
                 .service(downloads::download_places)
                 .service(downloads::download_indicators)

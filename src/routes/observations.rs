@@ -422,3 +422,117 @@ pub async fn get_observation(
         data: ObservationView::new(row, lang, &citer),
     }))
 }
+
+/// One value an observation has had: the current one last, with no end.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RevisionView {
+    /// The exact value in the indicator's unit.
+    #[schema(schema_with = crate::views::exact_number, example = 278650000)]
+    pub value: serde_json::Number,
+    #[schema(example = "278650000")]
+    pub value_decimal: String,
+    pub qualifier: crate::domain::Qualifier,
+    pub value_as_written: String,
+    pub unit_as_written: String,
+    pub quote: String,
+    pub quote_start: i32,
+    pub note: Option<String>,
+    /// Set when this revision was a retraction (a tombstone).
+    pub retracted_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When this value was published.
+    pub published_from: chrono::DateTime<chrono::Utc>,
+    /// When it was replaced; none for the current value.
+    pub published_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// The release that published this value.
+    pub release: Option<i64>,
+    /// The release that replaced it; none for the current value.
+    pub superseded_by: Option<i64>,
+}
+
+/// Every value an observation has had, oldest first, each with the span of time it was
+/// published and the releases that published and replaced it. The last is the current one.
+#[utoipa::path(
+    tag = "observations",
+    params(("id" = i64, Path, description = "Observation id", example = 17)),
+    responses(
+        (status = 200, body = ListResponse<RevisionView>),
+        (status = 400, description = "The id is not a number", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/observations/{id}/revisions")]
+pub async fn get_revisions(
+    _: crate::formats::JsonOnly,
+    req: HttpRequest,
+    db: web::Data<Database>,
+    id: web::Path<String>,
+    ApiQuery(_none): ApiQuery<crate::routes::releases::NoQuery>,
+) -> Result<HttpResponse, ApiError> {
+    use crate::views::{json_number, plain_decimal};
+    let raw = id.into_inner();
+    let id: i64 = raw.parse().map_err(|_| {
+        ApiError::invalid(
+            "id",
+            format!("observation ids are whole numbers, got {raw:?}"),
+        )
+    })?;
+    let (current, past, release, made) = db
+        .run(async |conn| {
+            let current = db::observations::find(conn, id).await?;
+            let past = db::observations::revisions(conn, id).await?;
+            let release = db::observations::release_of(conn, id).await.ok().flatten();
+            let times: Vec<_> = past.iter().map(|r| r.published_from).collect();
+            let made = db::releases::made_at(conn, &times).await?;
+            Ok((current, past, release, made))
+        })
+        .await?;
+    let Some((current, _, _)) = current else {
+        return Err(ApiError::NotFound(format!(
+            "no observation has the id {id}"
+        )));
+    };
+    // A release stamps what it writes with its own time.
+    let made: std::collections::HashMap<_, _> = made.into_iter().collect();
+    let mut data: Vec<RevisionView> = Vec::with_capacity(past.len() + 1);
+    for r in past {
+        let published_by = made.get(&r.published_from).copied();
+        data.push(RevisionView {
+            value: json_number(&r.value),
+            value_decimal: plain_decimal(&r.value),
+            qualifier: r.qualifier,
+            value_as_written: r.value_as_written,
+            unit_as_written: r.unit_as_written,
+            quote: r.quote,
+            quote_start: r.quote_start,
+            note: r.note,
+            retracted_at: r.retracted_at,
+            published_from: r.published_from,
+            published_until: Some(r.published_until),
+            release: published_by,
+            superseded_by: r.superseded_by,
+        });
+    }
+    data.push(RevisionView {
+        value: json_number(&current.value),
+        value_decimal: plain_decimal(&current.value),
+        qualifier: current.qualifier,
+        value_as_written: current.value_as_written,
+        unit_as_written: current.unit_as_written,
+        quote: current.quote,
+        quote_start: current.quote_start,
+        note: current.note,
+        retracted_at: current.retracted_at,
+        published_from: current.updated_at,
+        published_until: None,
+        release,
+        superseded_by: None,
+    });
+    let total = data.len() as i64;
+    Ok(pagination::list_response(
+        &req,
+        data,
+        total,
+        pagination::MAX_LIMIT,
+        None,
+    ))
+}

@@ -136,9 +136,9 @@ async fn an_import_normalizes_the_words_and_becomes_one_release() {
         .collect();
     assert_eq!(spanned, gdp["quote"].as_str().unwrap());
     // The release says who published it.
-    let release = app.json(&format!("/v1/releases/{release}")).await;
-    assert_eq!(release["data"]["published_by"], "town-office");
-    assert_eq!(release["data"]["title"], "2022 report");
+    let published = app.json(&format!("/v1/releases/{release}")).await;
+    assert_eq!(published["data"]["published_by"], "town-office");
+    assert_eq!(published["data"]["title"], "2022 report");
 
     // The same file again: nothing changes, no release.
     let after = version(&app);
@@ -150,6 +150,31 @@ async fn an_import_normalizes_the_words_and_becomes_one_release() {
     assert_eq!(again["unchanged"], 3, "{again}");
     assert!(again["release"].is_null());
     assert_eq!(version(&app), after);
+
+    // A correction (here a note) is a release that keeps the revision it replaced.
+    let corrected = format!("{HEADER},note\n{},read from the summary table\n", GOOD[0]);
+    let correction: Value = import(&app, &token, &format!("source={SOURCE}"), corrected)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(correction["changed"], 1, "{correction}");
+    let second = correction["release"].as_i64().unwrap();
+    let row = &correction["rows"][0];
+    assert_eq!(row["outcome"], "changed");
+    assert_eq!(row["old_value"], "320000000");
+    let id = row["id"].as_i64().unwrap();
+    let history = app.json(&format!("/v1/observations/{id}/revisions")).await;
+    let history = history["data"].as_array().unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert_eq!(history[0]["release"], release);
+    assert_eq!(history[0]["superseded_by"], second);
+    assert!(history[0]["note"].is_null());
+    assert_eq!(history[0]["published_until"], history[1]["published_from"]);
+    assert_eq!(history[1]["release"], second);
+    assert!(history[1]["published_until"].is_null());
+    assert_eq!(history[1]["note"], "read from the summary table");
+    app.problem("/v1/observations/999999/revisions", 404).await;
 
     // `replace` retracts what the file no longer has; `upsert` never does.
     let upsert: Value = import(&app, &token, &format!("source={SOURCE}"), rows(&GOOD[..2]))
