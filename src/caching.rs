@@ -159,7 +159,12 @@ pub async fn conditional_get(
     actix_web::HttpMessage::extensions_mut(&req).insert(version);
     let etag = etag(&version, &req);
     let last_modified = last_modified(&version);
-    let cache_control = format!("public, max-age={}", policy.max_age_secs);
+    // A shared cache may answer from a stale copy while it revalidates (a minute), and while
+    // the service or its database is down (a day): open data are better a little old than gone.
+    let cache_control = format!(
+        "public, max-age={}, stale-while-revalidate=60, stale-if-error=86400",
+        policy.max_age_secs
+    );
     let validators = [
         (header::ETAG, etag.clone()),
         (header::LAST_MODIFIED, last_modified),
