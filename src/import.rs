@@ -422,6 +422,104 @@ fn outcome(
     }
 }
 
+/// The observations `rows` state about `source`, each checked against its text, or 422 with
+/// every fault (404 when the source does not exist). The seed goes through here too.
+pub fn checked(
+    conn: &mut PgConnection,
+    source: &str,
+    rows: &[Row],
+) -> Result<(Vec<NewObservation>, HashMap<NaturalKey, u64>), ApiError> {
+    let text: Option<String> = sources::table
+        .find(source)
+        .select(sources::content)
+        .first(conn)
+        .optional()?;
+    let Some(text) = text else {
+        return Err(ApiError::NotFound(format!(
+            "no source has the id {source:?}: register it first with PUT /v1/sources/{{id}}"
+        )));
+    };
+    let indicators: HashMap<String, Indicator> = indicators::table
+        .select(Indicator::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|i| (i.code.clone(), i))
+        .collect();
+    let codes: HashSet<&str> = rows
+        .iter()
+        .filter_map(|r| r.fields.get("place_code"))
+        .map(|c| c.trim())
+        .collect();
+    let mut places_found = HashSet::new();
+    let codes: Vec<&str> = codes.into_iter().collect();
+    for chunk in codes.chunks(10_000) {
+        let found: Vec<String> = places::table
+            .filter(places::code.eq_any(chunk))
+            .select(places::code)
+            .load(conn)?;
+        places_found.extend(found);
+    }
+    let ctx = Context {
+        source,
+        text: &text,
+        indicators,
+        places: places_found,
+    };
+    let mut faults = Vec::new();
+    let mut observations = Vec::with_capacity(rows.len());
+    let mut numbers: HashMap<NaturalKey, u64> = HashMap::new();
+    for row in rows {
+        match check(row, &ctx) {
+            Ok(observation) => {
+                if let Some(first) = numbers.insert(observation.key(), row.number) {
+                    faults.push(
+                        FieldError::new(
+                            "indicator_code",
+                            format!(
+                                "row {first} states the same indicator, place, period and kind"
+                            ),
+                        )
+                        .row(row.number),
+                    );
+                }
+                observations.push(observation);
+            }
+            Err(mut errors) => faults.append(&mut errors),
+        }
+    }
+    if rows.is_empty() {
+        faults.push(FieldError::new("", "the file has no rows"));
+    }
+    if !faults.is_empty() {
+        return Err(ApiError::body(StatusCode::UNPROCESSABLE_ENTITY, faults));
+    }
+    Ok((observations, numbers))
+}
+
+/// The row an observation is written as: what an export of it holds.
+pub fn row_of(number: u64, o: &NewObservation) -> Row {
+    let mut fields: HashMap<String, String> = [
+        ("indicator_code", o.indicator_code.clone()),
+        ("place_code", o.place_code.clone()),
+        ("period_start", o.period_start.to_string()),
+        ("period_end", o.period_end.to_string()),
+        ("kind", o.kind.to_string()),
+        ("value_as_written", o.value_as_written.clone()),
+        ("unit_as_written", o.unit_as_written.clone()),
+        ("quote", o.quote.clone()),
+        ("quote_start", o.quote_start.to_string()),
+        ("value", o.value.normalized().to_plain_string()),
+        ("qualifier", o.qualifier.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    if let Some(note) = &o.note {
+        fields.insert("note".to_owned(), note.clone());
+    }
+    Row { number, fields }
+}
+
 /// Checks every row, then (unless a dry run) publishes the difference as one release, all in
 /// one transaction under the loads' lock: a failure, or a process killed midway, leaves nothing.
 pub fn run(
@@ -431,71 +529,7 @@ pub fn run(
 ) -> Result<ImportReport, ApiError> {
     conn.transaction(|conn| {
         let at = publish::lock_for_load(conn)?;
-        let text: Option<String> = sources::table
-            .find(&options.source)
-            .select(sources::content)
-            .first(conn)
-            .optional()?;
-        let Some(text) = text else {
-            return Err(ApiError::NotFound(format!(
-                "no source has the id {:?}: register it first with PUT /v1/sources/{{id}}",
-                options.source
-            )));
-        };
-        let indicators: HashMap<String, Indicator> = indicators::table
-            .select(Indicator::as_select())
-            .load(conn)?
-            .into_iter()
-            .map(|i| (i.code.clone(), i))
-            .collect();
-        let codes: HashSet<&str> = rows
-            .iter()
-            .filter_map(|r| r.fields.get("place_code"))
-            .map(|c| c.trim())
-            .collect();
-        let mut places_found = HashSet::new();
-        let codes: Vec<&str> = codes.into_iter().collect();
-        for chunk in codes.chunks(10_000) {
-            let found: Vec<String> = places::table
-                .filter(places::code.eq_any(chunk))
-                .select(places::code)
-                .load(conn)?;
-            places_found.extend(found);
-        }
-        let ctx = Context {
-            source: &options.source,
-            text: &text,
-            indicators,
-            places: places_found,
-        };
-        let mut faults = Vec::new();
-        let mut observations = Vec::with_capacity(rows.len());
-        let mut numbers: HashMap<NaturalKey, u64> = HashMap::new();
-        for row in rows {
-            match check(row, &ctx) {
-                Ok(observation) => {
-                    if let Some(first) = numbers.insert(observation.key(), row.number) {
-                        faults.push(
-                            FieldError::new(
-                                "indicator_code",
-                                format!(
-                                    "row {first} states the same indicator, place, period and kind"
-                                ),
-                            )
-                            .row(row.number),
-                        );
-                    }
-                    observations.push(observation);
-                }
-                Err(mut errors) => faults.append(&mut errors),
-            }
-        }
-        if rows.is_empty() {
-            faults.push(FieldError::new("", "the file has no rows"));
-        }
-        if !faults.is_empty() {
-            return Err(ApiError::body(StatusCode::UNPROCESSABLE_ENTITY, faults));
-        }
+        let (observations, numbers) = checked(conn, &options.source, rows)?;
         let stored = observations::stored_for_sources(conn, std::slice::from_ref(&options.source))?;
         let diff = Diff::of(stored, &observations, options.mode == Mode::Replace);
         let mut report = ImportReport {

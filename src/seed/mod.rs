@@ -81,8 +81,31 @@ pub fn load(conn: &mut PgConnection, force: bool) -> anyhow::Result<LoadSummary>
                 .collect::<Vec<_>>()
                 .join("; ")
         );
-        summary.publication =
-            publish::publish(conn, at, &title, &source_ids, &report.observations)?;
+        // The report's figures are checked as any import's are: each against its sentence.
+        let rows: Vec<crate::import::Row> = report
+            .observations
+            .iter()
+            .enumerate()
+            .map(|(i, o)| crate::import::row_of(i as u64 + 1, o))
+            .collect();
+        let (observations, _) = crate::import::checked(conn, report::REPORT_SOURCE_ID, &rows)
+            .map_err(|e| match e {
+                crate::error::ApiError::InvalidBody { errors, .. } => anyhow::anyhow!(
+                    "seed/observations.toml: {}",
+                    errors
+                        .iter()
+                        .map(|f| format!(
+                            "observation {}, {}: {}",
+                            f.row.unwrap_or(0),
+                            f.column,
+                            f.detail
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                other => anyhow::anyhow!("{other}"),
+            })?;
+        summary.publication = publish::publish(conn, at, &title, &source_ids, &observations)?;
         diesel::insert_into(loads::table)
             .values((loads::name.eq(LOAD_NAME), loads::sha256.eq(&digest)))
             .on_conflict(loads::name)

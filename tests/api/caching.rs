@@ -20,9 +20,18 @@ async fn conditional_gets_answer_304_until_the_data_changes() {
         "strong: {etag}"
     );
     let cache_control = response.headers()["cache-control"].to_str().unwrap();
-    assert!(cache_control.starts_with("public, max-age="), "{cache_control}");
-    assert!(cache_control.contains("stale-while-revalidate=60"), "{cache_control}");
-    assert!(cache_control.contains("stale-if-error=86400"), "{cache_control}");
+    assert!(
+        cache_control.starts_with("public, max-age="),
+        "{cache_control}"
+    );
+    assert!(
+        cache_control.contains("stale-while-revalidate=60"),
+        "{cache_control}"
+    );
+    assert!(
+        cache_control.contains("stale-if-error=86400"),
+        "{cache_control}"
+    );
 
     let conditional = |header: &'static str, value: String| {
         app.client
