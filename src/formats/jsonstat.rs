@@ -1,5 +1,6 @@
 //! JSON-stat 2.0 datasets of observations: dimensions indicator (metric), place (geo), period
-//! (time) and kind, values in row-major order, the qualifier of each value in `status`.
+//! (time), kind and source (two sources can state the same figure; each keeps its cell), values
+//! in row-major order, the qualifier of each value in `status`.
 //!
 //! A [`Builder`] takes rows one at a time as they arrive from PostgreSQL and keeps only what the
 //! dataset needs of each (category numbers, the value's digits, its qualifier and note: about
@@ -89,6 +90,7 @@ struct Cell {
     place: u32,
     period: u32,
     kind: u32,
+    source: u32,
     qualifier: Qualifier,
     value: Box<str>,
     note: Option<Box<str>>,
@@ -100,6 +102,7 @@ pub struct Builder {
     places: Categories<String>,
     periods: Categories<(i32, i32)>,
     kinds: Categories<&'static str>,
+    sources: Categories<String>,
     /// Per indicator number: the most decimals any of its values has.
     decimals: Vec<usize>,
     cells: Vec<Cell>,
@@ -113,6 +116,8 @@ pub struct About {
     pub updated: Option<DateTime<Utc>>,
     /// The titles of the sources, in the labels' language.
     pub source: String,
+    /// Each source's id and title, in the labels' language: the `source` dimension's labels.
+    pub titles: Vec<(String, String)>,
 }
 
 impl About {
@@ -126,6 +131,10 @@ impl About {
             english: lang == Lang::En,
             updated,
             source: titles.join("; "),
+            titles: sources
+                .iter()
+                .map(|s| (s.id.clone(), lang.pick(&s.title_zh, &s.title_en).to_owned()))
+                .collect(),
         }
     }
 }
@@ -137,6 +146,7 @@ impl Default for Builder {
             places: Categories::new(),
             periods: Categories::new(),
             kinds: Categories::new(),
+            sources: Categories::new(),
             decimals: Vec::new(),
             cells: Vec::new(),
         }
@@ -159,6 +169,7 @@ impl Builder {
             place: self.places.id(row.place_code.as_str()),
             period: self.periods.id(&(row.period_start, row.period_end)),
             kind: self.kinds.id(&row.kind.as_str()),
+            source: self.sources.id(row.source_id.as_str()),
             qualifier: row.qualifier,
             value: value.into_boxed_str(),
             note: row.note.as_deref().map(Box::from),
@@ -193,6 +204,7 @@ impl Builder {
             places,
             periods,
             kinds,
+            sources,
             decimals,
             cells,
         } = self;
@@ -201,7 +213,14 @@ impl Builder {
         let (places, place_at) = places.sorted();
         let (periods, period_at) = periods.sorted();
         let (kinds, kind_at) = kinds.sorted();
-        let size = [indicators.len(), places.len(), periods.len(), kinds.len()];
+        let (sources, source_at) = sources.sorted();
+        let size = [
+            indicators.len(),
+            places.len(),
+            periods.len(),
+            kinds.len(),
+            sources.len(),
+        ];
 
         let mut units = Map::new();
         let mut decimals_of = vec![0; indicators.len()];
@@ -239,18 +258,31 @@ impl Builder {
             "kind",
             kinds.iter().map(|k| ((*k).to_owned(), (*k).to_owned())),
         );
+        // Two sources can state the same indicator, place, period and kind: each keeps its cell.
+        let source = dimension(
+            "source",
+            sources.iter().map(|id| {
+                let title = about.titles.iter().find(|(s, _)| s == id);
+                (
+                    id.clone(),
+                    title.map_or_else(|| id.clone(), |(_, t)| t.clone()),
+                )
+            }),
+        );
 
         // Each cell's place in the row-major value array, in that order.
         let mut placed: Vec<(usize, u32)> = cells
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let at = ((indicator_at[c.indicator as usize] * size[1]
+                let at = (((indicator_at[c.indicator as usize] * size[1]
                     + place_at[c.place as usize])
                     * size[2]
                     + period_at[c.period as usize])
                     * size[3]
-                    + kind_at[c.kind as usize];
+                    + kind_at[c.kind as usize])
+                    * size[4]
+                    + source_at[c.source as usize];
                 (at, i as u32)
             })
             .collect();
@@ -268,7 +300,7 @@ impl Builder {
             },
             source: about.source.clone(),
             updated: about.updated.map(|u| u.to_rfc3339()),
-            id: ["indicator", "place", "period", "kind"],
+            id: ["indicator", "place", "period", "kind", "source"],
             size,
             role: json!({ "metric": ["indicator"], "geo": ["place"], "time": ["period"] }),
             dimension: json!({
@@ -276,6 +308,7 @@ impl Builder {
                 "place": place,
                 "period": period,
                 "kind": kind,
+                "source": source,
             }),
             value: Values {
                 cells: &cells,
@@ -332,8 +365,8 @@ struct Dataset<'a> {
     source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     updated: Option<String>,
-    id: [&'static str; 4],
-    size: [usize; 4],
+    id: [&'static str; 5],
+    size: [usize; 5],
     role: Value,
     dimension: Value,
     value: Values<'a>,

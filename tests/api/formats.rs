@@ -140,7 +140,7 @@ async fn jsonstat_is_a_dense_cube_with_qualifiers_in_status() {
     assert_eq!(ds["class"], "dataset");
     assert_eq!(
         ds["id"],
-        serde_json::json!(["indicator", "place", "period", "kind"])
+        serde_json::json!(["indicator", "place", "period", "kind", "source"])
     );
     assert_eq!(ds["role"]["geo"], serde_json::json!(["place"]));
     assert_eq!(ds["role"]["time"], serde_json::json!(["period"]));
@@ -155,7 +155,7 @@ async fn jsonstat_is_a_dense_cube_with_qualifiers_in_status() {
         .collect();
     let values = ds["value"].as_array().unwrap();
     assert_eq!(size.iter().product::<usize>(), values.len());
-    let ids = ["indicator", "place", "period", "kind"];
+    let ids = ["indicator", "place", "period", "kind", "source"];
     let index = |dim: &str, code: &str| -> usize {
         ds["dimension"][dim]["category"]["index"]
             .as_array()
@@ -179,12 +179,14 @@ async fn jsonstat_is_a_dense_cube_with_qualifiers_in_status() {
         } else {
             format!("{}-{}", o["period_start"], o["period_end"])
         };
-        let at = ((index("indicator", o["indicator"]["code"].as_str().unwrap()) * size[1]
+        let at = (((index("indicator", o["indicator"]["code"].as_str().unwrap()) * size[1]
             + index("place", o["place"]["code"].as_str().unwrap()))
             * size[2]
             + index("period", &period))
             * size[3]
-            + index("kind", o["kind"].as_str().unwrap());
+            + index("kind", o["kind"].as_str().unwrap()))
+            * size[4]
+            + index("source", o["source"].as_str().unwrap());
         assert_eq!(values[at].to_string(), o["value"].to_string(), "cell {at}");
         let status = &ds["status"][at.to_string()];
         if o["qualifier"] == "exact" {

@@ -407,3 +407,61 @@ async fn an_import_needs_a_token_and_a_known_media_type() {
         .unwrap();
     assert_problem(response, 415).await;
 }
+
+#[tokio::test]
+async fn two_sources_for_the_same_figure_both_keep_their_value() {
+    let app = spawn_app().await;
+    let token = token(&app);
+    register_source(&app, &token).await;
+    let body = json!({"title_zh": "恩阳区统计公报", "publisher_zh": "恩阳区统计局",
+                      "published_on": "2023-03-01", "text": "双胜镇全镇实现地区生产总值3.3亿元。"});
+    let put = app
+        .client
+        .put(format!("{}/v1/sources/enyang-bulletin-2022", app.address))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 201);
+    assert_eq!(
+        import(&app, &token, &format!("source={SOURCE}"), rows(&GOOD[..1]))
+            .await
+            .status(),
+        200
+    );
+    let other = rows(&["gdp,511903114,2022,2022,actual,3.3,亿元,全镇实现地区生产总值3.3亿元"]);
+    assert_eq!(
+        import(&app, &token, "source=enyang-bulletin-2022", other)
+            .await
+            .status(),
+        200
+    );
+
+    let query = "/v1/observations?indicator=gdp&place=511903114&from=2022&to=2022";
+    let ds = app.json(&format!("{query}&format=jsonstat")).await;
+    assert_eq!(ds["size"], json!([1, 1, 1, 1, 2]), "{ds}");
+    let mut values: Vec<String> = ds["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    values.sort();
+    assert_eq!(values, ["320000000", "330000000"]);
+    assert_eq!(
+        ds["dimension"]["source"]["category"]["label"]["enyang-bulletin-2022"],
+        "恩阳区统计公报"
+    );
+    let sdmx = app
+        .get(&format!("{query}&format=sdmx-csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (header, records) = crate::helpers::parse_csv(sdmx.as_bytes());
+    let source = header.iter().position(|h| h == "SOURCE").unwrap();
+    let mut sources: Vec<&str> = records.iter().map(|r| r[source].as_str()).collect();
+    sources.sort();
+    assert_eq!(sources, ["enyang-bulletin-2022", SOURCE]);
+}
