@@ -35,6 +35,9 @@ pub const REQUIRED: [&str; 8] = [
     "unit_as_written",
     "quote",
 ];
+/// The longest `value_as_written` read (`1,234,567,890.25` has 16).
+const MAX_FIGURE_CHARS: usize = 40;
+
 /// Columns a row may have; any other column (names, url, citations of an export) is ignored.
 pub const OPTIONAL: [&str; 5] = ["qualifier", "quote_start", "value", "unit", "note"];
 
@@ -303,8 +306,18 @@ fn check(row: &Row, ctx: &Context) -> Result<NewObservation, Vec<FieldError>> {
     };
     let value_as_written = get("value_as_written").trim();
     let unit_as_written = get("unit_as_written").trim();
+    // A figure is a few characters; PostgreSQL's numeric has limits of its own.
+    if value_as_written.chars().count() > MAX_FIGURE_CHARS {
+        fault(
+            "value_as_written",
+            "",
+            format!("a figure is at most {MAX_FIGURE_CHARS} characters"),
+        );
+    }
+    let readable =
+        !value_as_written.is_empty() && value_as_written.chars().count() <= MAX_FIGURE_CHARS;
     let figure = match indicator {
-        Some(indicator) if !quote.is_empty() && !value_as_written.is_empty() => {
+        Some(indicator) if !quote.is_empty() && readable => {
             match normalize::figure(
                 quote,
                 value_as_written,
