@@ -171,7 +171,6 @@ impl AuthGuard {
         if self.allowed == 0 || count < self.allowed || elapsed >= FAILURE_WINDOW {
             return Ok(());
         }
-        self.failures.with_label_values(&["throttled"]).inc();
         let wait = (FAILURE_WINDOW - elapsed).as_secs().max(1);
         Err(ApiError::limit(
             StatusCode::TOO_MANY_REQUESTS,
@@ -224,23 +223,34 @@ async fn authenticate(req: HttpRequest) -> Result<Publisher, ApiError> {
         .cloned()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no Database configured")))?;
     let client = guard.client(&req);
-    guard.check(client)?;
-    let token = bearer(&req).map_err(|failure| guard.fail(client, failure))?;
+    // A client over its failures is refused whatever its token says, unless the token is
+    // valid: a publisher behind the same address as a guesser still gets in.
+    let throttled = guard.check(client).err();
+    let refuse = |failure: Failure| match &throttled {
+        Some(_) => {
+            guard.failures.with_label_values(&["throttled"]).inc();
+            guard.check(client).err().unwrap_or_else(|| failure.error())
+        }
+        None => guard.fail(client, failure),
+    };
+    let token = bearer(&req).map_err(refuse)?;
     let digest = digest(token);
     let found = db
         .run(async |conn| Ok(db::tokens::find(conn, &digest).await?))
         .await?;
     let now: DateTime<Utc> = Utc::now();
     let token = match found {
-        None => return Err(guard.fail(client, Failure::Unknown)),
-        Some(t) if t.revoked_at.is_some() => return Err(guard.fail(client, Failure::Revoked)),
+        None => return Err(refuse(Failure::Unknown)),
+        Some(t) if t.revoked_at.is_some() => return Err(refuse(Failure::Revoked)),
         Some(t) if t.expires_at.is_some_and(|at| at <= now) => {
-            return Err(guard.fail(client, Failure::Expired))
+            return Err(refuse(Failure::Expired))
         }
         Some(t) => t,
     };
-    db.run(async |conn| Ok(db::tokens::touch(conn, &token.name).await?))
-        .await?;
+    // Best effort: a token that checks out is not refused for its bookkeeping.
+    let _ = db
+        .run(async |conn| Ok(db::tokens::touch(conn, &token.name).await?))
+        .await;
     Ok(Publisher { name: token.name })
 }
 

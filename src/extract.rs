@@ -98,70 +98,62 @@ pub fn split_list(parameter: &str, raw: &str) -> Result<Vec<String>, ApiError> {
 /// The largest JSON body a write takes (a source travels whole, its full text included).
 pub const JSON_BODY_MAX_BYTES: usize = 16 << 20;
 
-/// A JSON request body, read whole (at most [`JSON_BODY_MAX_BYTES`]) before the handler runs,
-/// so no database work waits on a slow client. A body in another media type is 415; one that
-/// is not JSON, lacks a field or has one it does not know is 400 naming the field.
-pub struct ApiJson<T>(pub T);
-
-impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
-    type Error = ApiError;
-    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = actix_web::HttpMessage::mime_type(req)
-            .ok()
-            .flatten()
-            .is_some_and(|m| {
-                m.essence_str() == "application/json" || m.suffix().is_some_and(|s| s == "json")
-            });
-        let mut payload = payload.take();
-        Box::pin(async move {
-            use futures_util::StreamExt;
-            if !json {
-                return Err(ApiError::UnsupportedMediaType(
-                    "the body must be JSON, sent as `Content-Type: application/json`".to_owned(),
-                ));
-            }
-            let mut body = Vec::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::body(
-                        actix_web::http::StatusCode::BAD_REQUEST,
-                        vec![FieldError::new(
-                            "",
-                            format!("the body could not be read: {e}"),
-                        )],
-                    )
-                })?;
-                if body.len() + chunk.len() > JSON_BODY_MAX_BYTES {
-                    return Err(ApiError::limit(
-                        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload-too-large",
-                        "Payload too large",
-                        format!("a JSON body is at most {JSON_BODY_MAX_BYTES} bytes"),
-                        None,
-                    ));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            let mut deserializer = serde_json::Deserializer::from_slice(&body);
-            serde_path_to_error::deserialize(&mut deserializer)
-                .map(ApiJson)
-                .map_err(|err| {
-                    let path = err.path().to_string();
-                    let inner = err.into_inner().to_string();
-                    // A missing or unknown field fails at the level above it: named in the message.
-                    let field = match path.as_str() {
-                        "." | "" => inner.split('`').nth(1).unwrap_or("").to_owned(),
-                        path => path.to_owned(),
-                    };
-                    ApiError::body(
-                        actix_web::http::StatusCode::BAD_REQUEST,
-                        vec![FieldError::new(field, inner)],
-                    )
-                })
-        })
+/// A write's JSON body, read whole (at most [`JSON_BODY_MAX_BYTES`]). Called by a handler after
+/// its token is checked, so no body is read for a request that may not write, and no database
+/// work waits on a slow client. A body in another media type is 415; one that is not JSON,
+/// lacks a field or has one it does not know is 400 naming the field.
+pub async fn json_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    mut payload: actix_web::web::Payload,
+) -> Result<T, ApiError> {
+    use futures_util::StreamExt;
+    let json = actix_web::HttpMessage::mime_type(req)
+        .ok()
+        .flatten()
+        .is_some_and(|m| {
+            m.essence_str() == "application/json" || m.suffix().is_some_and(|s| s == "json")
+        });
+    if !json {
+        return Err(ApiError::UnsupportedMediaType(
+            "the body must be JSON, sent as `Content-Type: application/json`".to_owned(),
+        ));
     }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::body(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                vec![FieldError::new(
+                    "",
+                    format!("the body could not be read: {e}"),
+                )],
+            )
+        })?;
+        if body.len() + chunk.len() > JSON_BODY_MAX_BYTES {
+            return Err(ApiError::limit(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+                format!("a JSON body is at most {JSON_BODY_MAX_BYTES} bytes"),
+                None,
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(&body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner().to_string();
+        // A missing or unknown field fails at the level above it: named in the message.
+        let field = match path.as_str() {
+            "." | "" => inner.split('`').nth(1).unwrap_or("").to_owned(),
+            path => path.to_owned(),
+        };
+        ApiError::body(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            vec![FieldError::new(field, inner)],
+        )
+    })
 }
 
 #[cfg(test)]

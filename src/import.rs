@@ -185,12 +185,30 @@ struct Context<'a> {
     places: HashSet<String>,
 }
 
-/// Character offsets of every occurrence of `quote` in `text`.
+/// Character offsets of every occurrence of `quote` in `text`, counted in one pass.
 fn occurrences(text: &str, quote: &str) -> Vec<usize> {
+    let mut chars = 0;
+    let mut counted = 0;
     text.match_indices(quote)
-        .map(|(byte, _)| text[..byte].chars().count())
+        .map(|(byte, _)| {
+            chars += text[counted..byte].chars().count();
+            counted = byte;
+            chars
+        })
         .collect()
 }
+
+/// At most ten offsets, for a message.
+fn listed(offsets: &[usize]) -> String {
+    let mut shown: Vec<String> = offsets.iter().take(10).map(usize::to_string).collect();
+    if offsets.len() > 10 {
+        shown.push("…".to_owned());
+    }
+    shown.join(", ")
+}
+
+/// Faults reported of one file, at most: past them, the file is refused with the first.
+const MAX_FAULTS: usize = 1_000;
 
 /// The observation a row states, or everything wrong with it.
 fn check(row: &Row, ctx: &Context) -> Result<NewObservation, Vec<FieldError>> {
@@ -282,27 +300,25 @@ fn check(row: &Row, ctx: &Context) -> Result<NewObservation, Vec<FieldError>> {
                 format!(
                     "the quote occurs {} times in the text (at characters {}): say which in `quote_start`",
                     many.len(),
-                    many.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+                    listed(many)
                 ),
             );
             None
         }
-        (found, raw) => {
-            match raw.parse::<usize>() {
-                Ok(start) if found.contains(&start) => Some(start),
-                _ => {
-                    fault(
-                        "quote_start",
-                        raw,
-                        format!(
+        (found, raw) => match raw.parse::<usize>() {
+            Ok(start) if found.contains(&start) => Some(start),
+            _ => {
+                fault(
+                    "quote_start",
+                    raw,
+                    format!(
                         "the quote does not start at character {raw} of the text; it starts at {}",
-                        found.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+                        listed(found)
                     ),
-                    );
-                    None
-                }
+                );
+                None
             }
-        }
+        },
     };
     let value_as_written = get("value_as_written").trim();
     let unit_as_written = get("unit_as_written").trim();
@@ -341,8 +357,12 @@ fn check(row: &Row, ctx: &Context) -> Result<NewObservation, Vec<FieldError>> {
     if let (Some(figure), Some(indicator)) = (&figure, indicator) {
         let given_value = get("value").trim();
         if !given_value.is_empty() {
-            let agrees =
-                BigDecimal::from_str(given_value).is_ok_and(|v| v.normalized() == figure.value);
+            // Read only what a figure can be: bigdecimal would take `10e9223372036854775808`.
+            let agrees = given_value.len() <= MAX_FIGURE_CHARS
+                && given_value
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+                && BigDecimal::from_str(given_value).is_ok_and(|v| v.normalized() == figure.value);
             if !agrees {
                 fault(
                     "value",
@@ -462,6 +482,7 @@ pub fn checked(
         .iter()
         .filter_map(|r| r.fields.get("place_code"))
         .map(|c| c.trim())
+        .filter(|c| !c.contains('\0'))
         .collect();
     let mut places_found = HashSet::new();
     let codes: Vec<&str> = codes.into_iter().collect();
@@ -498,6 +519,10 @@ pub fn checked(
                 observations.push(observation);
             }
             Err(mut errors) => faults.append(&mut errors),
+        }
+        if faults.len() >= MAX_FAULTS {
+            faults.truncate(MAX_FAULTS);
+            break;
         }
     }
     if rows.is_empty() {
@@ -620,7 +645,7 @@ pub fn run(
 pub struct Imports {
     pub database_url: String,
     pub max_bytes: u64,
-    pub permit: tokio::sync::Semaphore,
+    pub permit: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Imports {
@@ -628,7 +653,7 @@ impl Imports {
         Imports {
             database_url,
             max_bytes,
-            permit: tokio::sync::Semaphore::new(1),
+            permit: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 }

@@ -120,7 +120,7 @@ pub async fn enforce_limits(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
-    // Writes read their bodies with limits of their own (`extract::ApiJson`).
+    // Writes read their bodies with limits of their own (`extract::json_body`, imports).
     let write = matches!(*req.method(), Method::PUT | Method::POST)
         && req
             .app_data::<web::Data<crate::routes::KnownRoutes>>()
@@ -140,6 +140,11 @@ pub async fn enforce_limits(
                 None,
             ),
         );
+    }
+    // An import runs to its end once its file is read: cut short by a timeout, its client would
+    // hear 503 for a release that is then committed.
+    if write && *req.method() == Method::POST {
+        return Ok(next.call(req).await?.map_into_left_body());
     }
     match actix_web::rt::time::timeout(limits.timeout, next.call(req)).await {
         Ok(res) => Ok(res?.map_into_left_body()),

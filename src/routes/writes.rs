@@ -6,7 +6,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{post, put, web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -19,7 +19,7 @@ use crate::db::sources::NewSource;
 use crate::db::{self, Database, Saved};
 use crate::domain::{Lang, Level, ValueType};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{json_body, ApiQuery};
 use crate::pagination::ItemResponse;
 use crate::seed::names::{english_name, search_key};
 use crate::views::{IndicatorView, PlaceView, SourceView};
@@ -177,7 +177,8 @@ async fn in_transaction<T>(
             match result {
                 Ok(value) => {
                     AnsiTransactionManager::commit_transaction(conn).await?;
-                    Ok((value, db::releases::data_version(conn).await?))
+                    // Best effort: the write is committed whatever this read does.
+                    Ok((value, db::releases::data_version(conn).await.ok()))
                 }
                 Err(e) => {
                     AnsiTransactionManager::rollback_transaction(conn).await?;
@@ -186,7 +187,8 @@ async fn in_transaction<T>(
             }
         })
         .await?;
-    if let Some(watch) = req.app_data::<web::Data<std::sync::Arc<db::watch::VersionWatch>>>() {
+    let watch = req.app_data::<web::Data<std::sync::Arc<db::watch::VersionWatch>>>();
+    if let (Some(version), Some(watch)) = (version, watch) {
         watch.advance(version);
     }
     Ok(value)
@@ -225,8 +227,9 @@ pub async fn put_source(
     req: HttpRequest,
     db: web::Data<Database>,
     id: web::Path<String>,
-    ApiJson(body): ApiJson<SourceWrite>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body: SourceWrite = json_body(&req, payload).await?;
     let id = id.into_inner();
     let mut faults = Faults::default();
     faults.check(is_source_id(&id), "id", || {
@@ -238,6 +241,18 @@ pub async fn put_source(
     faults.text("title_en", body.title_en.as_deref());
     faults.text("publisher_en", body.publisher_en.as_deref());
     faults.text("licence", body.licence.as_deref());
+    faults.text("url", body.url.as_deref());
+    faults.text("place_code", body.place_code.as_deref());
+    for (field, date) in [
+        ("published_on", Some(body.published_on)),
+        ("delivered_on", body.delivered_on),
+    ] {
+        if let Some(date) = date {
+            faults.check((1900..=2100).contains(&date.year()), field, || {
+                format!("`{field}` is a day from 1900 to 2100, got {date}")
+            });
+        }
+    }
     if let Some(url) = &body.url {
         let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
         faults.check(ok, "url", || {
@@ -272,7 +287,7 @@ pub async fn put_source(
         id,
     };
     let outcome = in_transaction(&req, &db, async |conn| {
-        if let Some(code) = &source.place_code {
+        if let Some(code) = source.place_code.as_ref().filter(|c| !c.contains('\0')) {
             let known = db::places::find(conn, code).await?.is_some();
             faults.check(known, "place_code", || {
                 format!("no place has the code {code:?}")
@@ -323,8 +338,9 @@ pub async fn put_indicator(
     req: HttpRequest,
     db: web::Data<Database>,
     code: web::Path<String>,
-    ApiJson(body): ApiJson<IndicatorWrite>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body: IndicatorWrite = json_body(&req, payload).await?;
     let code = code.into_inner();
     let mut faults = Faults::default();
     faults.check(is_word(&code, true), "code", || {
@@ -403,8 +419,9 @@ pub async fn put_place(
     req: HttpRequest,
     db: web::Data<Database>,
     code: web::Path<String>,
-    ApiJson(body): ApiJson<PlaceWrite>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let body: PlaceWrite = json_body(&req, payload).await?;
     let code = code.into_inner();
     let mut faults = Faults::default();
     let village = code.len() == 12 && code.bytes().all(|b| b.is_ascii_digit());
@@ -524,9 +541,11 @@ pub async fn post_import(
         }
     };
     // One file in memory at a time; the others wait, as for a connection.
-    let _permit = imports
+    // Held until the import ends, even if its client leaves first.
+    let permit = imports
         .permit
-        .acquire()
+        .clone()
+        .acquire_owned()
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("import permit: {e}")))?;
     let mut body = Vec::new();
@@ -569,19 +588,20 @@ pub async fn post_import(
     };
     let url = imports.database_url.clone();
     let report = web::block(move || {
+        let _permit = permit;
         let mut conn = db::connect(&url).map_err(ApiError::unavailable)?;
         crate::import::run(&mut conn, &options, &rows)
     })
     .await
     .map_err(|e| ApiError::internal(anyhow::anyhow!("import task: {e}")))??;
+    // Best effort: the release is committed whatever this read does.
     if report.release.is_some() {
         if let Some(db) = req.app_data::<web::Data<Database>>() {
             let version = db
                 .run(async |conn| Ok(db::releases::data_version(conn).await?))
-                .await?;
-            if let Some(watch) =
-                req.app_data::<web::Data<std::sync::Arc<db::watch::VersionWatch>>>()
-            {
+                .await;
+            let watch = req.app_data::<web::Data<std::sync::Arc<db::watch::VersionWatch>>>();
+            if let (Ok(version), Some(watch)) = (version, watch) {
                 watch.advance(version);
             }
         }

@@ -223,6 +223,10 @@ async fn one_bad_row_refuses_the_file_naming_every_fault() {
         // Row 8: the figure is not in the quote.
         "gdp_growth_rate_annual_avg,511903114,2022,2022,actual,9,%,同比增长8%,,",
     );
+    // Row 9: a NUL in a code, a value no number could be.
+    let csv = format!(
+        "{csv}gdp,5119\u{0}14,2022,2022,actual,3.2,亿元,全镇实现地区生产总值3.2亿元,10e9223372036854775808,\n"
+    );
     let problem = assert_problem(
         import(&app, &token, &format!("source={SOURCE}"), csv).await,
         422,
@@ -244,6 +248,8 @@ async fn one_bad_row_refuses_the_file_naming_every_fault() {
         (7, "period_end"),
         (7, "kind"),
         (8, "value_as_written"),
+        (9, "place_code"),
+        (9, "value"),
     ] {
         assert!(faults.contains(&expected), "{expected:?} in {problem}");
     }

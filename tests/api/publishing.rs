@@ -174,10 +174,14 @@ async fn a_client_that_keeps_failing_is_refused_for_a_while() {
     for _ in 0..township_stats::auth::MAX_FAILURES {
         assert_eq!(put(&app, path, Some(&forged), &body).await.status(), 401);
     }
-    // Now even the right token waits: guessing cannot go on at speed.
-    let response = put(&app, path, Some(&token), &body).await;
+    // Now a wrong token waits: guessing cannot go on at speed.
+    let response = put(&app, path, Some(&forged), &body).await;
     assert!(response.headers().contains_key("retry-after"));
     assert_problem(response, 429).await;
+    // The right token still gets in: a publisher behind the guesser's address is not locked out.
+    assert_eq!(put(&app, path, Some(&token), &body).await.status(), 201);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("township_stats_auth_failures_total{reason=\"throttled\"} 1"));
     // Reads are not affected.
     assert_eq!(app.get("/v1/sources").await.status(), 200);
 }
@@ -282,6 +286,22 @@ async fn a_bad_body_names_every_fault_and_writes_nothing() {
         ["title_zh", "title_en", "url", "place_code"],
         "{problem}"
     );
+
+    // What PostgreSQL could not store is refused before it is sent: a NUL, a day out of range.
+    let mut unstorable = source_body("文本");
+    unstorable["url"] = json!("http://example.org/a\u{0}");
+    unstorable["place_code"] = json!("5119\u{0}");
+    unstorable["published_on"] = json!("-5000-01-01");
+    let problem = assert_problem(put(&app, path, Some(&token), &unstorable).await, 422).await;
+    let columns: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["column"].as_str().unwrap())
+        .collect();
+    for column in ["url", "place_code", "published_on"] {
+        assert!(columns.contains(&column), "{column} in {problem}");
+    }
 
     // Not JSON of this shape: 400 naming the field.
     let mut unknown = source_body("文本");
