@@ -98,26 +98,13 @@ pub fn split_list(parameter: &str, raw: &str) -> Result<Vec<String>, ApiError> {
 /// The largest JSON body a write takes (a source travels whole, its full text included).
 pub const JSON_BODY_MAX_BYTES: usize = 16 << 20;
 
-/// A write's JSON body, read whole (at most [`JSON_BODY_MAX_BYTES`]). Called by a handler after
-/// its token is checked, so no body is read for a request that may not write, and no database
-/// work waits on a slow client. A body in another media type is 415; one that is not JSON,
-/// lacks a field or has one it does not know is 400 naming the field.
-pub async fn json_body<T: DeserializeOwned>(
-    req: &HttpRequest,
+/// A request body, whole, or 413 past `max` bytes (`what` names it in the message).
+pub async fn read_body(
     mut payload: actix_web::web::Payload,
-) -> Result<T, ApiError> {
+    max: u64,
+    what: &str,
+) -> Result<Vec<u8>, ApiError> {
     use futures_util::StreamExt;
-    let json = actix_web::HttpMessage::mime_type(req)
-        .ok()
-        .flatten()
-        .is_some_and(|m| {
-            m.essence_str() == "application/json" || m.suffix().is_some_and(|s| s == "json")
-        });
-    if !json {
-        return Err(ApiError::UnsupportedMediaType(
-            "the body must be JSON, sent as `Content-Type: application/json`".to_owned(),
-        ));
-    }
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
@@ -129,17 +116,40 @@ pub async fn json_body<T: DeserializeOwned>(
                 )],
             )
         })?;
-        if body.len() + chunk.len() > JSON_BODY_MAX_BYTES {
+        if (body.len() + chunk.len()) as u64 > max {
             return Err(ApiError::limit(
                 actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
                 "payload-too-large",
                 "Payload too large",
-                format!("a JSON body is at most {JSON_BODY_MAX_BYTES} bytes"),
+                format!("{what} is at most {max} bytes"),
                 None,
             ));
         }
         body.extend_from_slice(&chunk);
     }
+    Ok(body)
+}
+
+/// A write's JSON body, read whole (at most [`JSON_BODY_MAX_BYTES`]). Called by a handler after
+/// its token is checked, so no body is read for a request that may not write, and no database
+/// work waits on a slow client. A body in another media type is 415; one that is not JSON,
+/// lacks a field or has one it does not know is 400 naming the field.
+pub async fn json_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    payload: actix_web::web::Payload,
+) -> Result<T, ApiError> {
+    let json = actix_web::HttpMessage::mime_type(req)
+        .ok()
+        .flatten()
+        .is_some_and(|m| {
+            m.essence_str() == "application/json" || m.suffix().is_some_and(|s| s == "json")
+        });
+    if !json {
+        return Err(ApiError::UnsupportedMediaType(
+            "the body must be JSON, sent as `Content-Type: application/json`".to_owned(),
+        ));
+    }
+    let body = read_body(payload, JSON_BODY_MAX_BYTES as u64, "a JSON body").await?;
     let mut deserializer = serde_json::Deserializer::from_slice(&body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();

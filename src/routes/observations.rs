@@ -405,12 +405,7 @@ pub async fn get_observation(
     ApiQuery(query): ApiQuery<LangQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let raw = id.into_inner();
-    let id: i64 = raw.parse().map_err(|_| {
-        ApiError::invalid(
-            "id",
-            format!("observation ids are whole numbers, got {raw:?}"),
-        )
-    })?;
+    let id = observation_id(&raw)?;
     let lang = query.lang.unwrap_or_default();
     let row = db
         .run(async |conn| Ok(db::observations::find(conn, id).await?))
@@ -470,12 +465,7 @@ pub async fn get_revisions(
 ) -> Result<HttpResponse, ApiError> {
     use crate::views::{json_number, plain_decimal};
     let raw = id.into_inner();
-    let id: i64 = raw.parse().map_err(|_| {
-        ApiError::invalid(
-            "id",
-            format!("observation ids are whole numbers, got {raw:?}"),
-        )
-    })?;
+    let id = observation_id(&raw)?;
     let (current, past, release, made) = db
         .run(async |conn| {
             let current = db::observations::find(conn, id).await?;
@@ -535,4 +525,14 @@ pub async fn get_revisions(
         pagination::MAX_LIMIT,
         None,
     ))
+}
+
+/// The id of an observation's path, or 400.
+fn observation_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::invalid(
+            "id",
+            format!("observation ids are whole numbers, got {raw:?}"),
+        )
+    })
 }

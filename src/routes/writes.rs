@@ -19,7 +19,7 @@ use crate::db::sources::NewSource;
 use crate::db::{self, Database, Saved};
 use crate::domain::{Lang, Level, ValueType};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::{json_body, ApiQuery};
+use crate::extract::{json_body, read_body, ApiQuery};
 use crate::pagination::ItemResponse;
 use crate::seed::names::{english_name, search_key};
 use crate::views::{IndicatorView, PlaceView, SourceView};
@@ -187,11 +187,17 @@ async fn in_transaction<T>(
             }
         })
         .await?;
-    let watch = req.app_data::<web::Data<std::sync::Arc<db::watch::VersionWatch>>>();
-    if let (Some(version), Some(watch)) = (version, watch) {
-        watch.advance(version);
+    if let Some(version) = version {
+        advance(req, version);
     }
     Ok(value)
+}
+
+/// This instance's answers carry the version a write of its own committed, at once.
+fn advance(req: &HttpRequest, version: db::releases::DataVersion) {
+    if let Some(watch) = req.app_data::<web::Data<std::sync::Arc<db::watch::VersionWatch>>>() {
+        watch.advance(version);
+    }
 }
 
 /// 201 with `Location` when created, else 200.
@@ -524,9 +530,8 @@ pub async fn post_import(
     req: HttpRequest,
     imports: web::Data<crate::import::Imports>,
     ApiQuery(query): ApiQuery<ImportQuery>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    use futures_util::StreamExt;
     let media = actix_web::HttpMessage::mime_type(&req)
         .ok()
         .flatten()
@@ -548,31 +553,7 @@ pub async fn post_import(
         .acquire_owned()
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("import permit: {e}")))?;
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::body(
-                StatusCode::BAD_REQUEST,
-                vec![FieldError::new(
-                    "",
-                    format!("the body could not be read: {e}"),
-                )],
-            )
-        })?;
-        if (body.len() + chunk.len()) as u64 > imports.max_bytes {
-            return Err(ApiError::limit(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "Payload too large",
-                format!(
-                    "an import is at most {} bytes (IMPORT_MAX_BYTES)",
-                    imports.max_bytes
-                ),
-                None,
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_body(payload, imports.max_bytes, "an import (IMPORT_MAX_BYTES)").await?;
     let rows = if csv {
         crate::import::read_csv(&body)?
     } else {
@@ -600,9 +581,8 @@ pub async fn post_import(
             let version = db
                 .run(async |conn| Ok(db::releases::data_version(conn).await?))
                 .await;
-            let watch = req.app_data::<web::Data<std::sync::Arc<db::watch::VersionWatch>>>();
-            if let (Ok(version), Some(watch)) = (version, watch) {
-                watch.advance(version);
+            if let Ok(version) = version {
+                advance(&req, version);
             }
         }
     }
