@@ -82,6 +82,9 @@ pub struct ObservationFilter {
     pub changed_after: Option<(DateTime<Utc>, i64)>,
     /// Only rows last changed by this release, retracted ones included.
     pub release: Option<i64>,
+    /// The data as published at this moment: rows added later left out, later corrections and
+    /// retractions undone (their revisions give the values then).
+    pub as_of: Option<DateTime<Utc>>,
 }
 
 impl ObservationFilter {
@@ -98,6 +101,7 @@ impl ObservationFilter {
             updated_since,
             changed_after,
             release,
+            as_of,
         } = self;
         places.is_empty()
             && indicators.is_empty()
@@ -108,6 +112,7 @@ impl ObservationFilter {
             && updated_since.is_none()
             && changed_after.is_none()
             && release.is_none()
+            && as_of.is_none()
     }
 
     /// Tombstones belong in change feeds, not in the published data.
@@ -207,10 +212,72 @@ fn filtered(filter: &ObservationFilter) -> Filtered<'static> {
     if let Some(release) = filter.release {
         query = query.filter(observations::release_id.eq(release));
     }
-    if !filter.include_retracted() {
+    if let Some(at) = filter.as_of {
+        // Published at `at`: created by then, and not retracted then. A row changed since
+        // holds its state at `at` in the revision whose span covers it.
+        query = query.filter(
+            sql::<Bool>("observations.created_at <= ")
+                .bind::<Timestamptz, _>(at)
+                .sql(" AND CASE WHEN observations.updated_at <= ")
+                .bind::<Timestamptz, _>(at)
+                .sql(
+                    " THEN observations.retracted_at IS NULL ELSE EXISTS (SELECT 1 FROM \
+                     observation_revisions r WHERE r.observation_id = observations.id \
+                     AND r.retracted_at IS NULL AND r.published_from <= ",
+                )
+                .bind::<Timestamptz, _>(at)
+                .sql(" AND r.published_until > ")
+                .bind::<Timestamptz, _>(at)
+                .sql(") END"),
+        );
+    } else if !filter.include_retracted() {
         query = query.filter(observations::retracted_at.is_null());
     }
     query
+}
+
+/// Puts back, in rows changed after `at`, the values they had at `at` (from the revision
+/// whose span covers it): what [`ObservationFilter::as_of`] answers.
+async fn as_it_was(
+    conn: &mut AsyncPgConnection,
+    rows: &mut [ObservationRow],
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    use super::schema::observation_revisions as r;
+    let changed: Vec<i64> = rows
+        .iter()
+        .filter(|row| row.updated_at > at)
+        .map(|row| row.id)
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let then: Vec<(i64, Revision, i32)> = r::table
+        .filter(r::observation_id.eq_any(&changed))
+        .filter(r::published_from.le(at))
+        .filter(r::published_until.gt(at))
+        .select((r::observation_id, Revision::as_select(), r::quote_end))
+        .load(conn)
+        .await?;
+    let then: std::collections::HashMap<i64, (Revision, i32)> = then
+        .into_iter()
+        .map(|(id, revision, quote_end)| (id, (revision, quote_end)))
+        .collect();
+    for row in rows.iter_mut() {
+        if let Some((revision, quote_end)) = then.get(&row.id) {
+            row.value = revision.value.clone();
+            row.qualifier = revision.qualifier;
+            row.value_as_written = revision.value_as_written.clone();
+            row.unit_as_written = revision.unit_as_written.clone();
+            row.quote = revision.quote.clone();
+            row.quote_start = revision.quote_start;
+            row.quote_end = *quote_end;
+            row.note = revision.note.clone();
+            row.updated_at = revision.published_from;
+            row.retracted_at = revision.retracted_at;
+        }
+    }
+    Ok(())
 }
 
 /// Observations joined to the names of their indicators and places, boxed for filters.
@@ -407,7 +474,10 @@ pub async fn page(
         let rows = everything_page(conn, after, limit).await?;
         return named(conn, names, rows).await;
     }
-    let rows = ordered(filter, sort, after, limit).load(conn).await?;
+    let mut rows = ordered(filter, sort, after, limit).load(conn).await?;
+    if let Some(at) = filter.as_of {
+        as_it_was(conn, &mut rows, at).await?;
+    }
     named(conn, names, rows).await
 }
 
@@ -423,6 +493,14 @@ pub async fn each(
     mut f: impl FnMut(ObservationRow),
 ) -> QueryResult<()> {
     use futures_util::TryStreamExt;
+    if let Some(at) = filter.as_of {
+        // The rows are patched from their revisions, which needs the connection: read them
+        // first (`limit` bounds them, as it bounds what `f` builds).
+        let mut rows = ordered(filter, sort, after, limit).load(conn).await?;
+        as_it_was(conn, &mut rows, at).await?;
+        rows.into_iter().for_each(f);
+        return Ok(());
+    }
     let mut rows = std::pin::pin!(
         ordered(filter, sort, after, limit)
             .load_stream::<ObservationRow>(conn)

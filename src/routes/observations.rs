@@ -58,6 +58,11 @@ pub struct ObservationQuery {
     /// Only observations last changed by this release (see `/v1/releases`), tombstones included.
     #[param(minimum = 1, example = 1)]
     pub release: Option<i64>,
+    /// The data as published at this RFC 3339 time: observations added later are left out,
+    /// later corrections and retractions undone. Not with `updated_since`, `sync_token`,
+    /// `release` or `sort=updated`, which list changes, not a state.
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-01-01T00:00:00Z")]
+    pub as_of: Option<String>,
     /// Order of the list. Default: `place` when `place` is given, `updated` (oldest change
     /// first, the only order allowed) with `updated_since`, else `id`.
     #[param(inline)]
@@ -77,6 +82,22 @@ pub struct ObservationQuery {
     /// CSV and SDMX-CSV only: start with a UTF-8 byte order mark, for Excel.
     #[param(default = false)]
     pub bom: Option<bool>,
+}
+
+/// The RFC 3339 time in parameter `name`, if given.
+fn time(name: &str, raw: Option<&str>) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    chrono::DateTime::parse_from_rfc3339(raw)
+        .map(|t| Some(t.with_timezone(&chrono::Utc)))
+        .map_err(|e| {
+            ApiError::invalid(
+                name,
+                format!(
+                    "`{name}` must be an RFC 3339 time such as 2026-01-01T00:00:00Z, got \
+                     {raw:?} ({e})"
+                ),
+            )
+        })
 }
 
 /// What the cursor of an observation listing carries.
@@ -115,22 +136,25 @@ impl ObservationQuery {
                 ));
             }
         }
-        let updated_since = match self.updated_since.as_deref() {
-            None => None,
-            Some(raw) => Some(
-                chrono::DateTime::parse_from_rfc3339(raw)
-                    .map_err(|e| {
-                        ApiError::invalid(
-                            "updated_since",
-                            format!(
-                                "`updated_since` must be an RFC 3339 time such as \
-                                 2026-01-01T00:00:00Z, got {raw:?} ({e})"
-                            ),
-                        )
-                    })?
-                    .with_timezone(&chrono::Utc),
-            ),
-        };
+        let updated_since = time("updated_since", self.updated_since.as_deref())?;
+        let as_of = time("as_of", self.as_of.as_deref())?;
+        if as_of.is_some() {
+            let changes = [
+                ("updated_since", self.updated_since.is_some()),
+                ("sync_token", self.sync_token().is_some()),
+                ("release", self.release.is_some()),
+                ("sort", self.sort == Some(Sort::Updated)),
+            ];
+            if let Some((name, _)) = changes.iter().find(|(_, given)| *given) {
+                return Err(ApiError::invalid(
+                    *name,
+                    format!(
+                        "`as_of` asks for the data as published at a moment; `{name}` lists \
+                         changes: give one or the other"
+                    ),
+                ));
+            }
+        }
         if updated_since.is_some() && self.sync_token().is_some() {
             return Err(ApiError::invalid(
                 "sync_token",
@@ -166,6 +190,7 @@ impl ObservationQuery {
             kind: self.kind,
             from: self.from,
             to: self.to,
+            as_of,
         })
     }
 

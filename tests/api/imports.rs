@@ -471,3 +471,152 @@ async fn two_sources_for_the_same_figure_both_keep_their_value() {
     sources.sort();
     assert_eq!(sources, ["enyang-bulletin-2022", SOURCE]);
 }
+
+#[tokio::test]
+async fn as_of_answers_what_was_published_then() {
+    let app = spawn_app().await;
+    let token = token(&app);
+    let text =
+        "全镇实现地区生产总值3.2亿元。新改建卫生厕所300余户。经核实，地区生产总值应为3.4亿元。";
+    let body = json!({"title_zh": "双胜镇报告", "publisher_zh": "双胜镇人民政府",
+                      "published_on": "2022-12-01", "text": text});
+    let put = app
+        .client
+        .put(format!("{}/v1/sources/{SOURCE}", app.address))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 201);
+    let release_time = |report: Value| {
+        let app = &app;
+        async move {
+            let id = report["release"].as_i64().expect("a release");
+            let release = app.json(&format!("/v1/releases/{id}")).await;
+            release["data"]["released_at"]
+                .as_str()
+                .unwrap()
+                .replace('+', "%2B")
+        }
+    };
+    let publish = |query: &'static str, lines: &'static [&'static str]| {
+        let app = &app;
+        let token = &token;
+        async move {
+            let response = import(app, token, query, rows(lines)).await;
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    const GDP: &str = "gdp,511903100,2022,2022,actual,3.2,亿元,全镇实现地区生产总值3.2亿元";
+    const TOILETS: &str =
+        "sanitary_toilets_renovated,511903100,2022,2022,actual,300,户,新改建卫生厕所300余户";
+    const CORRECTED: &str = "gdp,511903100,2022,2022,actual,3.4,亿元,地区生产总值应为3.4亿元";
+    let first = release_time(publish("source=shuangsheng-2022", &[GDP, TOILETS]).await).await;
+    let second = release_time(publish("source=shuangsheng-2022", &[CORRECTED]).await).await;
+    let third = publish("source=shuangsheng-2022&mode=replace", &[TOILETS]).await;
+    assert_eq!(third["retracted"], 1, "{third}");
+
+    let values = |listing: Value| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = listing["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["indicator"]["code"].as_str().unwrap().to_owned(),
+                    o["value_decimal"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let pair = |code: &str, value: &str| (code.to_owned(), value.to_owned());
+    let at = |time: &str| format!("/v1/observations?place=511903100&as_of={time}");
+
+    // Before anything was published: nothing.
+    let listing = app.json(&at("2000-01-01T00:00:00Z")).await;
+    assert!(values(listing).is_empty());
+    // At the first release: its values, the correction and the retraction undone.
+    let listing = app.json(&at(&first)).await;
+    assert_eq!(
+        values(listing.clone()),
+        [
+            pair("gdp", "320000000"),
+            pair("sanitary_toilets_renovated", "300")
+        ]
+    );
+    let gdp = listing["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["indicator"]["code"] == "gdp")
+        .unwrap()
+        .clone();
+    assert_eq!(gdp["quote"], "全镇实现地区生产总值3.2亿元");
+    assert_eq!(gdp["value_as_written"], "3.2");
+    // At the correction: the corrected value, not yet retracted.
+    assert_eq!(
+        values(app.json(&at(&second)).await),
+        [
+            pair("gdp", "340000000"),
+            pair("sanitary_toilets_renovated", "300")
+        ]
+    );
+    // Now: the retraction holds.
+    assert_eq!(
+        values(app.json("/v1/observations?place=511903100").await),
+        [pair("sanitary_toilets_renovated", "300")]
+    );
+
+    // Page by page with a cursor, the pages stay at that moment.
+    let items = app.all_pages(&format!("{}&limit=1", at(&first))).await;
+    let mut paged = values(json!({ "data": items }));
+    paged.sort();
+    assert_eq!(
+        paged,
+        [
+            pair("gdp", "320000000"),
+            pair("sanitary_toilets_renovated", "300")
+        ]
+    );
+
+    // Every format answers the same moment.
+    let csv = app
+        .get(&format!("{}&format=csv", at(&first)))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (header, records) = crate::helpers::parse_csv(csv.as_bytes());
+    let value = header.iter().position(|h| h == "value").unwrap();
+    let mut csv_values: Vec<&str> = records.iter().map(|r| r[value].as_str()).collect();
+    csv_values.sort();
+    assert_eq!(csv_values, ["300", "320000000"]);
+    let ds = app.json(&format!("{}&format=jsonstat", at(&first))).await;
+    let mut ds_values: Vec<String> = ds["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| !v.is_null())
+        .map(|v| v.to_string())
+        .collect();
+    ds_values.sort();
+    assert_eq!(ds_values, ["300", "320000000"], "{ds}");
+
+    // A moment is not a change feed.
+    for other in [
+        "updated_since=2000-01-01T00:00:00Z",
+        "release=1",
+        "sort=updated",
+    ] {
+        let problem = app.problem(&format!("{}&{other}", at(&first)), 400).await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("as_of"),
+            "{problem}"
+        );
+    }
+    app.problem(&at("yesterday"), 400).await;
+}
