@@ -130,6 +130,67 @@ pub async fn read_body(
     Ok(body)
 }
 
+/// A body of at most `max` bytes written to an anonymous temporary file, rewound: for imports,
+/// which may be far larger than memory should hold. Each chunk is written off the async threads
+/// after up to 1 MiB has gathered.
+pub async fn spool_body(
+    mut payload: actix_web::web::Payload,
+    max: u64,
+    what: &str,
+) -> Result<std::fs::File, ApiError> {
+    use futures_util::StreamExt;
+    use std::io::{Seek, Write};
+    const GATHER: usize = 1024 * 1024;
+    let io = |e: std::io::Error| ApiError::internal(anyhow::anyhow!("spooling {what}: {e}"));
+    let write = async |file: std::fs::File, buf: Vec<u8>| {
+        actix_web::web::block(move || {
+            let mut file = file;
+            file.write_all(&buf).map(|()| file)
+        })
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("spooling {what}: {e}")))?
+        .map_err(io)
+    };
+    let mut file = actix_web::web::block(tempfile::tempfile)
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("spooling {what}: {e}")))?
+        .map_err(io)?;
+    let mut buf = Vec::with_capacity(GATHER);
+    let mut total = 0u64;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::body(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                vec![FieldError::new(
+                    "",
+                    format!("the body could not be read: {e}"),
+                )],
+            )
+        })?;
+        total += chunk.len() as u64;
+        if total > max {
+            return Err(ApiError::limit(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+                format!("{what} is at most {max} bytes"),
+                None,
+            ));
+        }
+        buf.extend_from_slice(&chunk);
+        if buf.len() >= GATHER {
+            file = write(
+                file,
+                std::mem::replace(&mut buf, Vec::with_capacity(GATHER)),
+            )
+            .await?;
+        }
+    }
+    file = write(file, buf).await?;
+    file.rewind().map_err(io)?;
+    Ok(file)
+}
+
 /// A write's JSON body, read whole (at most [`JSON_BODY_MAX_BYTES`]). Called by a handler after
 /// its token is checked, so no body is read for a request that may not write, and no database
 /// work waits on a slow client. A body in another media type is 415; one that is not JSON,

@@ -7,7 +7,9 @@
 //! answers the same report and writes nothing. `POST /v1/imports` and `township-stats import`
 //! both come here.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read};
 use std::str::FromStr;
 
 use actix_web::http::StatusCode;
@@ -16,13 +18,17 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use chrono::{DateTime, Utc};
+
 use crate::db::indicators::Indicator;
-use crate::db::observations::{self, NaturalKey, NewObservation};
+use crate::db::observations::NewObservation;
+use crate::db::releases::{self, NewRelease};
 use crate::db::schema::{indicators, places, sources};
+use crate::db::staging;
 use crate::domain::Kind;
 use crate::error::{ApiError, FieldError};
 use crate::normalize;
-use crate::seed::publish::{self, Diff};
+use crate::seed::publish;
 
 /// Columns every row has.
 pub const REQUIRED: [&str; 8] = [
@@ -78,8 +84,10 @@ pub struct ImportReport {
     pub changed: usize,
     pub retracted: usize,
     pub unchanged: usize,
-    /// Each row's outcome, and each retracted observation.
+    /// Each row's outcome in file order, then each retracted observation: the first 10,000.
     pub rows: Vec<RowOutcome>,
+    /// Outcomes past the first 10,000, not listed in `rows`.
+    pub omitted: usize,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -107,10 +115,52 @@ fn bad(status: StatusCode, detail: String) -> ApiError {
     ApiError::body(status, vec![FieldError::new("", detail)])
 }
 
+/// Where an import's rows come from: a CSV file or a JSON array, read a row at a time, or rows
+/// already in memory (the seed's).
+pub enum Input {
+    Csv(Box<dyn Read + Send>),
+    Json(Box<dyn Read + Send>),
+    Rows(Vec<Row>),
+}
+
+/// What [`Input::each`] does with a row: go on reading or stop.
+type EachRow<'a> = &'a mut dyn FnMut(Row) -> Result<bool, ApiError>;
+
+impl Input {
+    /// Hands each row to `each` as it is read, until `each` says stop.
+    pub fn each(self, each: EachRow) -> Result<(), ApiError> {
+        match self {
+            Input::Csv(read) => each_csv(read, each),
+            Input::Json(read) => each_json(read, each),
+            Input::Rows(rows) => {
+                for row in rows {
+                    if !each(row)? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn wanted(column: &str) -> bool {
+    REQUIRED.contains(&column) || OPTIONAL.contains(&column)
+}
+
 /// Rows of a CSV file (UTF-8, a BOM allowed, a header row naming the columns).
-pub fn read_csv(bytes: &[u8]) -> Result<Vec<Row>, ApiError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+fn each_csv(read: Box<dyn Read + Send>, each: EachRow) -> Result<(), ApiError> {
+    let mut read = BufReader::with_capacity(64 * 1024, read);
+    let start = read.fill_buf().map_err(|e| {
+        bad(
+            StatusCode::BAD_REQUEST,
+            format!("the file cannot be read: {e}"),
+        )
+    })?;
+    if start.starts_with(b"\xEF\xBB\xBF") {
+        read.consume(3);
+    }
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(read);
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| {
@@ -130,51 +180,92 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Row>, ApiError> {
     if !missing.is_empty() {
         return Err(ApiError::body(StatusCode::UNPROCESSABLE_ENTITY, missing));
     }
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let number = i as u64 + 2;
-        let record = record.map_err(|e| {
+    let mut record = csv::StringRecord::new();
+    let mut number = 1;
+    loop {
+        number += 1;
+        let more = reader.read_record(&mut record).map_err(|e| {
             ApiError::body(
                 StatusCode::BAD_REQUEST,
                 vec![FieldError::new("", format!("row {number} cannot be read: {e}")).row(number)],
             )
         })?;
+        if !more {
+            return Ok(());
+        }
         let fields = header
             .iter()
             .zip(record.iter())
-            .filter(|(h, _)| REQUIRED.contains(&h.as_str()) || OPTIONAL.contains(&h.as_str()))
+            .filter(|(h, _)| wanted(h))
             .map(|(h, v)| (h.clone(), v.to_owned()))
             .collect();
-        rows.push(Row { number, fields });
+        if !each(Row { number, fields })? {
+            return Ok(());
+        }
     }
-    Ok(rows)
 }
 
-/// Rows of a JSON array of objects with the same fields (numbers may be JSON numbers).
-pub fn read_json(bytes: &[u8]) -> Result<Vec<Row>, ApiError> {
-    let items: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_slice(bytes)
-        .map_err(|e| {
-            bad(
-                StatusCode::BAD_REQUEST,
-                format!("the body is not a JSON array of objects: {e}"),
-            )
-        })?;
-    Ok(items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| Row {
-            number: i as u64 + 1,
-            fields: item
-                .into_iter()
-                .filter(|(k, _)| REQUIRED.contains(&k.as_str()) || OPTIONAL.contains(&k.as_str()))
-                .filter_map(|(k, v)| match v {
-                    serde_json::Value::String(s) => Some((k, s)),
-                    serde_json::Value::Null => None,
-                    other => Some((k, other.to_string())),
-                })
-                .collect(),
+/// Rows of a JSON array of objects with the same fields (numbers may be JSON numbers), read one
+/// element at a time.
+fn each_json(read: Box<dyn Read + Send>, each: EachRow) -> Result<(), ApiError> {
+    use serde::de::{Deserializer as _, Error as _, SeqAccess, Visitor};
+
+    struct Elements<'a, 'b> {
+        each: &'a mut EachRow<'b>,
+        failed: &'a mut Option<ApiError>,
+    }
+    impl<'de> Visitor<'de> for Elements<'_, '_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON array of objects")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut number = 0;
+            while let Some(item) =
+                seq.next_element::<serde_json::Map<String, serde_json::Value>>()?
+            {
+                number += 1;
+                let fields = item
+                    .into_iter()
+                    .filter(|(k, _)| wanted(k))
+                    .filter_map(|(k, v)| match v {
+                        serde_json::Value::String(s) => Some((k, s)),
+                        serde_json::Value::Null => None,
+                        other => Some((k, other.to_string())),
+                    })
+                    .collect();
+                match (self.each)(Row { number, fields }) {
+                    Ok(true) => {}
+                    Ok(false) => return Err(A::Error::custom(STOPPED)),
+                    Err(e) => {
+                        *self.failed = Some(e);
+                        return Err(A::Error::custom(STOPPED));
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+    const STOPPED: &str = "stopped";
+
+    let mut each = each;
+    let mut failed = None;
+    let mut json = serde_json::Deserializer::from_reader(BufReader::with_capacity(64 * 1024, read));
+    let read = json
+        .deserialize_seq(Elements {
+            each: &mut each,
+            failed: &mut failed,
         })
-        .collect())
+        .and_then(|()| json.end());
+    match (read, failed) {
+        (_, Some(e)) => Err(e),
+        (Ok(()), None) => Ok(()),
+        (Err(e), None) if e.to_string().starts_with(STOPPED) => Ok(()),
+        (Err(e), None) => Err(bad(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not a JSON array of objects: {e}"),
+        )),
+    }
 }
 
 /// What the rows are checked against.
@@ -183,6 +274,26 @@ struct Context<'a> {
     text: &'a str,
     indicators: HashMap<String, Indicator>,
     places: HashSet<String>,
+    /// Where quotes already looked up occur in the text (a file often quotes one sentence for
+    /// many rows); at most [`MAX_QUOTES_KEPT`].
+    quotes: RefCell<HashMap<String, std::rc::Rc<[usize]>>>,
+}
+
+/// Distinct quotes whose offsets are kept while an import reads its rows.
+const MAX_QUOTES_KEPT: usize = 10_000;
+
+impl Context<'_> {
+    fn occurrences(&self, quote: &str) -> std::rc::Rc<[usize]> {
+        if let Some(found) = self.quotes.borrow().get(quote) {
+            return found.clone();
+        }
+        let found: std::rc::Rc<[usize]> = occurrences(self.text, quote).into();
+        let mut kept = self.quotes.borrow_mut();
+        if kept.len() < MAX_QUOTES_KEPT {
+            kept.insert(quote.to_owned(), found.clone());
+        }
+        found
+    }
 }
 
 /// Character offsets of every occurrence of `quote` in `text`, counted in one pass.
@@ -278,11 +389,11 @@ fn check(row: &Row, ctx: &Context) -> Result<NewObservation, Vec<FieldError>> {
     };
     let quote = get("quote");
     let found = if quote.is_empty() {
-        Vec::new()
+        std::rc::Rc::from([])
     } else {
-        occurrences(ctx.text, quote)
+        ctx.occurrences(quote)
     };
-    let quote_start = match (found.as_slice(), get("quote_start").trim()) {
+    let quote_start = match (&*found, get("quote_start").trim()) {
         ([], _) if !quote.is_empty() => {
             fault(
                 "quote",
@@ -433,35 +544,16 @@ fn check(row: &Row, ctx: &Context) -> Result<NewObservation, Vec<FieldError>> {
     }
 }
 
-fn outcome(
-    row: Option<u64>,
-    outcome: &'static str,
-    id: Option<i64>,
-    o: &NewObservation,
-    value: Option<&BigDecimal>,
-    old: Option<&BigDecimal>,
-) -> RowOutcome {
-    RowOutcome {
-        row,
-        outcome,
-        id,
-        indicator_code: o.indicator_code.clone(),
-        place_code: o.place_code.clone(),
-        period_start: o.period_start,
-        period_end: o.period_end,
-        kind: o.kind,
-        value: value.map(|v| v.normalized().to_plain_string()),
-        old_value: old.map(|v| v.normalized().to_plain_string()),
-    }
-}
+/// How many rows of a file are staged at a time.
+const BATCH_ROWS: usize = 5_000;
 
-/// The observations `rows` state about `source`, each checked against its text, or 422 with
-/// every fault (404 when the source does not exist). The seed goes through here too.
-pub fn checked(
-    conn: &mut PgConnection,
-    source: &str,
-    rows: &[Row],
-) -> Result<(Vec<NewObservation>, HashMap<NaturalKey, u64>), ApiError> {
+/// The most outcomes a report lists; past them it says how many it left out.
+pub const REPORT_MAX_ROWS: i64 = 10_000;
+
+/// Reads `input`, checking each row against the text of `source` and staging the good ones;
+/// 422 with every fault (at most [`MAX_FAULTS`]), 404 when the source does not exist. Call in a
+/// transaction: the staged rows are dropped at its end.
+fn stage(conn: &mut PgConnection, source: &str, input: Input) -> Result<(), ApiError> {
     let text: Option<String> = sources::table
         .find(source)
         .select(sources::content)
@@ -478,60 +570,137 @@ pub fn checked(
         .into_iter()
         .map(|i| (i.code.clone(), i))
         .collect();
-    let codes: HashSet<&str> = rows
-        .iter()
-        .filter_map(|r| r.fields.get("place_code"))
-        .map(|c| c.trim())
-        .filter(|c| !c.contains('\0'))
-        .collect();
-    let mut places_found = HashSet::new();
-    let codes: Vec<&str> = codes.into_iter().collect();
-    for chunk in codes.chunks(10_000) {
-        let found: Vec<String> = places::table
-            .filter(places::code.eq_any(chunk))
-            .select(places::code)
-            .load(conn)?;
-        places_found.extend(found);
-    }
+    // Every code: a few megabytes for the gazetteer, and no query per row.
+    let places: HashSet<String> = places::table
+        .select(places::code)
+        .load_iter::<String, diesel::pg::PgRowByRowLoadingMode>(conn)?
+        .collect::<QueryResult<_>>()?;
     let ctx = Context {
         source,
         text: &text,
         indicators,
-        places: places_found,
+        places,
+        quotes: RefCell::default(),
     };
+    staging::create(conn)?;
     let mut faults = Vec::new();
-    let mut observations = Vec::with_capacity(rows.len());
-    let mut numbers: HashMap<NaturalKey, u64> = HashMap::new();
-    for row in rows {
-        match check(row, &ctx) {
-            Ok(observation) => {
-                if let Some(first) = numbers.insert(observation.key(), row.number) {
-                    faults.push(
-                        FieldError::new(
-                            "indicator_code",
-                            format!(
-                                "row {first} states the same indicator, place, period and kind"
-                            ),
-                        )
-                        .row(row.number),
-                    );
-                }
-                observations.push(observation);
-            }
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    let mut rows = 0;
+    let mut copied: QueryResult<()> = Ok(());
+    input.each(&mut |row| {
+        rows += 1;
+        match check(&row, &ctx) {
+            Ok(observation) => batch.push(staging::Staged::new(row.number, observation)),
             Err(mut errors) => faults.append(&mut errors),
         }
-        if faults.len() >= MAX_FAULTS {
-            faults.truncate(MAX_FAULTS);
-            break;
+        if batch.len() == BATCH_ROWS {
+            copied = staging::copy(conn, &batch).map(drop);
+            batch.clear();
         }
-    }
-    if rows.is_empty() {
+        Ok(copied.is_ok() && faults.len() < MAX_FAULTS)
+    })?;
+    copied?;
+    staging::copy(conn, &batch)?;
+    drop(batch);
+    if rows == 0 {
         faults.push(FieldError::new("", "the file has no rows"));
     }
-    if !faults.is_empty() {
-        return Err(ApiError::body(StatusCode::UNPROCESSABLE_ENTITY, faults));
+    for duplicate in staging::duplicates(conn, MAX_FAULTS as i64)? {
+        faults.push(
+            FieldError::new(
+                "indicator_code",
+                format!(
+                    "row {} states the same indicator, place, period and kind",
+                    duplicate.first
+                ),
+            )
+            .row(duplicate.number as u64),
+        );
     }
-    Ok((observations, numbers))
+    if faults.is_empty() {
+        return Ok(());
+    }
+    faults.sort_by_key(|f| f.row);
+    faults.truncate(MAX_FAULTS);
+    Err(ApiError::body(StatusCode::UNPROCESSABLE_ENTITY, faults))
+}
+
+/// Checks every row of `input`, then (unless a dry run) publishes the difference as one
+/// release at `at`, none when nothing changes. Call in a transaction, after
+/// [`publish::lock_for_load`] (which gives `at`): a failure, or a process killed midway, leaves
+/// nothing. The seed comes through here too.
+pub fn import(
+    conn: &mut PgConnection,
+    at: DateTime<Utc>,
+    options: &Options,
+    input: Input,
+) -> Result<ImportReport, ApiError> {
+    let source = options.source.as_str();
+    let replace = options.mode == Mode::Replace;
+    stage(conn, source, input)?;
+    let counts = staging::counts(conn, source, replace)?;
+    let listed = staging::outcomes(conn, source, replace, REPORT_MAX_ROWS)?;
+    let count = |n: i64| usize::try_from(n).unwrap_or(usize::MAX);
+    let total = counts.added + counts.changed + counts.unchanged + counts.retracted;
+    let mut report = ImportReport {
+        release: None,
+        dry_run: options.dry_run,
+        added: count(counts.added),
+        changed: count(counts.changed),
+        retracted: count(counts.retracted),
+        unchanged: count(counts.unchanged),
+        omitted: count(total - listed.len() as i64),
+        rows: listed
+            .into_iter()
+            .map(|o| RowOutcome {
+                row: o.number.map(|r| r as u64),
+                outcome: match o.outcome.as_str() {
+                    "added" => "added",
+                    "changed" => "changed",
+                    "unchanged" => "unchanged",
+                    _ => "retracted",
+                },
+                id: o.id,
+                indicator_code: o.indicator_code,
+                place_code: o.place_code,
+                period_start: o.period_start,
+                period_end: o.period_end,
+                kind: o.kind,
+                value: o.value.map(|v| v.normalized().to_plain_string()),
+                old_value: o.old_value.map(|v| v.normalized().to_plain_string()),
+            })
+            .collect(),
+    };
+    if options.dry_run || counts.added + counts.changed + counts.retracted == 0 {
+        return Ok(report);
+    }
+    let title = options
+        .title
+        .clone()
+        .unwrap_or_else(|| format!("Import: {source}"));
+    let summary = format!(
+        "{} observations added, {} changed, {} retracted (source: {source}).",
+        counts.added, counts.changed, counts.retracted
+    );
+    let clamp = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
+    let release = releases::insert(
+        conn,
+        &NewRelease {
+            released_at: at,
+            title: &title,
+            summary: &summary,
+            observations_added: clamp(counts.added),
+            observations_changed: clamp(counts.changed),
+            observations_retracted: clamp(counts.retracted),
+            published_by: options.published_by.as_deref(),
+        },
+    )?;
+    staging::publish(conn, at, release)?;
+    if replace {
+        staging::retract_missing(conn, source, at, release)?;
+    }
+    report.release = Some(release);
+    Ok(report)
 }
 
 /// The row an observation is written as: what an export of it holds.
@@ -558,83 +727,15 @@ pub fn row_of(number: u64, o: &NewObservation) -> Row {
     Row { number, fields }
 }
 
-/// Checks every row, then (unless a dry run) publishes the difference as one release, all in
-/// one transaction under the loads' lock: a failure, or a process killed midway, leaves nothing.
+/// [`import`] in a transaction of its own, under the loads' lock.
 pub fn run(
     conn: &mut PgConnection,
     options: &Options,
-    rows: &[Row],
+    input: Input,
 ) -> Result<ImportReport, ApiError> {
     conn.transaction(|conn| {
         let at = publish::lock_for_load(conn)?;
-        let (observations, numbers) = checked(conn, &options.source, rows)?;
-        let stored = observations::stored_for_sources(conn, std::slice::from_ref(&options.source))?;
-        let diff = Diff::of(stored, &observations, options.mode == Mode::Replace);
-        let mut report = ImportReport {
-            release: None,
-            dry_run: options.dry_run,
-            added: diff.added.len(),
-            changed: diff.changed.len(),
-            retracted: diff.retracted.len(),
-            unchanged: diff.unchanged.len(),
-            rows: Vec::with_capacity(rows.len()),
-        };
-        let row_of = |o: &NewObservation| numbers.get(&o.key()).copied();
-        for o in &diff.added {
-            report
-                .rows
-                .push(outcome(row_of(o), "added", None, o, Some(&o.value), None));
-        }
-        for (stored, o) in &diff.changed {
-            let old = stored.observation.value.clone();
-            report.rows.push(outcome(
-                row_of(o),
-                "changed",
-                Some(stored.id),
-                o,
-                Some(&o.value),
-                Some(&old),
-            ));
-        }
-        for stored in &diff.unchanged {
-            let o = &stored.observation;
-            report.rows.push(outcome(
-                row_of(o),
-                "unchanged",
-                Some(stored.id),
-                o,
-                Some(&o.value),
-                None,
-            ));
-        }
-        for stored in &diff.retracted {
-            let o = &stored.observation;
-            report.rows.push(outcome(
-                None,
-                "retracted",
-                Some(stored.id),
-                o,
-                None,
-                Some(&o.value),
-            ));
-        }
-        report.rows.sort_by_key(|r| (r.row.is_none(), r.row, r.id));
-        if !options.dry_run {
-            let title = options
-                .title
-                .clone()
-                .unwrap_or_else(|| format!("Import: {}", options.source));
-            let publication = publish::apply(
-                conn,
-                at,
-                &title,
-                options.published_by.as_deref(),
-                std::slice::from_ref(&options.source),
-                &diff,
-            )?;
-            report.release = publication.release_id;
-        }
-        Ok(report)
+        import(conn, at, options, input)
     })
 }
 

@@ -170,13 +170,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let config = Config::from_env()?;
             let conn = &mut db::connect(&config.database_url)?;
             db::migrate(conn)?;
-            let bytes =
-                std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let json = file.extension().is_some_and(|e| e == "json");
-            let rows = if json {
-                township_stats::import::read_json(&bytes)
+            let opened = std::fs::File::open(&file)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            // A bar of the bytes read, on a terminal only.
+            let bar = indicatif::ProgressBar::new(opened.metadata()?.len()).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} checked ({bytes_per_sec}, {eta} left)",
+                )?,
+            );
+            let read = Box::new(bar.wrap_read(opened));
+            let input = if file.extension().is_some_and(|e| e == "json") {
+                township_stats::import::Input::Json(read)
             } else {
-                township_stats::import::read_csv(&bytes)
+                township_stats::import::Input::Csv(read)
             };
             let options = township_stats::import::Options {
                 source,
@@ -189,7 +195,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 title,
                 published_by: None,
             };
-            let report = rows.and_then(|rows| township_stats::import::run(conn, &options, &rows));
+            let report = township_stats::import::run(conn, &options, input);
+            bar.finish_and_clear();
             match report {
                 Ok(report) => println!("{}", serde_json::to_string_pretty(&report)?),
                 Err(e) => {

@@ -15,6 +15,7 @@ mod pool;
 pub mod releases;
 pub mod schema;
 pub mod sources;
+pub mod staging;
 pub mod tokens;
 pub mod watch;
 

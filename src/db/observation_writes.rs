@@ -1,11 +1,10 @@
-//! Observations: what a load writes (publish, COPY, retract) and what it compares against.
-//! Listing and paging are in `observations`.
+//! Observations as a source states them, and the bulk COPY of new ones (`synth`). Imports write
+//! through `staging`; listing and paging are in `observations`.
 
 use bigdecimal::BigDecimal;
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 
 use super::schema::observations;
 use crate::domain::{Kind, Qualifier};
@@ -28,97 +27,6 @@ pub struct NewObservation {
     pub quote_start: i32,
     pub quote_end: i32,
     pub note: Option<String>,
-}
-
-impl NewObservation {
-    /// The natural key: one observation per indicator, place, period, kind and source.
-    pub fn key(&self) -> NaturalKey {
-        (
-            self.indicator_code.clone(),
-            self.place_code.clone(),
-            self.period_start,
-            self.period_end,
-            self.kind,
-            self.source_id.clone(),
-        )
-    }
-}
-
-pub type NaturalKey = (String, String, i32, i32, Kind, String);
-
-/// A row as written by a release: the observation and its change tracking.
-#[derive(Insertable)]
-#[diesel(table_name = observations)]
-struct PublishedObservation {
-    #[diesel(embed)]
-    observation: NewObservation,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    release_id: i64,
-}
-
-/// What is stored for an observation, to compare with what a load brings.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = observations, check_for_backend(Pg))]
-pub struct Stored {
-    pub id: i64,
-    #[diesel(embed)]
-    pub observation: NewObservation,
-    pub retracted_at: Option<DateTime<Utc>>,
-}
-
-/// Every stored observation of the given sources, retracted ones included.
-pub fn stored_for_sources(
-    conn: &mut PgConnection,
-    source_ids: &[String],
-) -> QueryResult<Vec<Stored>> {
-    observations::table
-        .filter(observations::source_id.eq_any(source_ids))
-        .select(Stored::as_select())
-        .order(observations::id)
-        .load(conn)
-}
-
-/// Writes observations as part of release `release_id` at time `at`: new ones are inserted,
-/// existing ones (by natural key) updated in place, keeping their id and un-retracting them. The
-/// revision trigger keeps the values they replace.
-pub fn publish(
-    conn: &mut PgConnection,
-    rows: &[NewObservation],
-    at: DateTime<Utc>,
-    release_id: i64,
-) -> QueryResult<usize> {
-    let rows: Vec<PublishedObservation> = rows
-        .iter()
-        .map(|observation| PublishedObservation {
-            observation: observation.clone(),
-            created_at: at,
-            updated_at: at,
-            release_id,
-        })
-        .collect();
-    let mut written = 0;
-    for chunk in rows.chunks(3_000) {
-        written += diesel::insert_into(observations::table)
-            .values(chunk)
-            .on_conflict(diesel::upsert::on_constraint("observations_natural_key"))
-            .do_update()
-            .set((
-                observations::value.eq(excluded(observations::value)),
-                observations::qualifier.eq(excluded(observations::qualifier)),
-                observations::value_as_written.eq(excluded(observations::value_as_written)),
-                observations::unit_as_written.eq(excluded(observations::unit_as_written)),
-                observations::quote.eq(excluded(observations::quote)),
-                observations::quote_start.eq(excluded(observations::quote_start)),
-                observations::quote_end.eq(excluded(observations::quote_end)),
-                observations::note.eq(excluded(observations::note)),
-                observations::updated_at.eq(excluded(observations::updated_at)),
-                observations::release_id.eq(excluded(observations::release_id)),
-                observations::retracted_at.eq(None::<DateTime<Utc>>),
-            ))
-            .execute(conn)?;
-    }
-    Ok(written)
 }
 
 /// Adds observations that are known to be new, with COPY (binary), as part of release
@@ -187,20 +95,4 @@ pub fn places_with_source(conn: &mut PgConnection, source_id: &str) -> QueryResu
         .select(observations::place_code)
         .distinct()
         .load(conn)
-}
-
-/// Retracts observations as part of release `release_id` at time `at`: they stay, marked.
-pub fn retract(
-    conn: &mut PgConnection,
-    ids: &[i64],
-    at: DateTime<Utc>,
-    release_id: i64,
-) -> QueryResult<usize> {
-    diesel::update(observations::table.filter(observations::id.eq_any(ids)))
-        .set((
-            observations::retracted_at.eq(Some(at)),
-            observations::updated_at.eq(at),
-            observations::release_id.eq(release_id),
-        ))
-        .execute(conn)
 }

@@ -11,10 +11,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::memo::KnownCodes;
 pub use super::observation_order::{After, Sort};
-pub use super::observation_writes::{
-    copy_in, places_with_source, publish, retract, stored_for_sources, NaturalKey, NewObservation,
-    Stored,
-};
+pub use super::observation_writes::{copy_in, places_with_source, NewObservation};
 use super::schema::{indicators, observations, places};
 use crate::domain::{Kind, Level, Qualifier};
 

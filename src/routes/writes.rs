@@ -19,7 +19,7 @@ use crate::db::sources::NewSource;
 use crate::db::{self, Database, Saved};
 use crate::domain::{Lang, Level, ValueType};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::extract::{json_body, read_body, ApiQuery};
+use crate::extract::{json_body, spool_body, ApiQuery};
 use crate::pagination::ItemResponse;
 use crate::seed::names::{english_name, search_key};
 use crate::views::{IndicatorView, PlaceView, SourceView};
@@ -545,21 +545,21 @@ pub async fn post_import(
             ))
         }
     };
-    // One file in memory at a time; the others wait, as for a connection.
-    // Held until the import ends, even if its client leaves first.
+    // One import at a time; the others wait, as for a connection (imports serialize on the
+    // loads' lock anyway). Held until the import ends, even if its client leaves first.
     let permit = imports
         .permit
         .clone()
         .acquire_owned()
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("import permit: {e}")))?;
-    let body = read_body(payload, imports.max_bytes, "an import (IMPORT_MAX_BYTES)").await?;
-    let rows = if csv {
-        crate::import::read_csv(&body)?
+    // The body is on disk before the database is touched: no connection waits on the client.
+    let file = spool_body(payload, imports.max_bytes, "an import (IMPORT_MAX_BYTES)").await?;
+    let input = if csv {
+        crate::import::Input::Csv(Box::new(file))
     } else {
-        crate::import::read_json(&body)?
+        crate::import::Input::Json(Box::new(file))
     };
-    drop(body);
     let options = crate::import::Options {
         source: query.source,
         mode: query.mode.unwrap_or_default(),
@@ -571,7 +571,7 @@ pub async fn post_import(
     let report = web::block(move || {
         let _permit = permit;
         let mut conn = db::connect(&url).map_err(ApiError::unavailable)?;
-        crate::import::run(&mut conn, &options, &rows)
+        crate::import::run(&mut conn, &options, input)
     })
     .await
     .map_err(|e| ApiError::internal(anyhow::anyhow!("import task: {e}")))??;

@@ -71,7 +71,6 @@ pub fn load(conn: &mut PgConnection, force: bool) -> anyhow::Result<LoadSummary>
         for source in &report.sources {
             summary.sources_written += crate::db::sources::upsert(conn, source)?;
         }
-        let source_ids: Vec<String> = report.sources.iter().map(|s| s.id.clone()).collect();
         let title = format!(
             "Seed: {}",
             report
@@ -81,14 +80,22 @@ pub fn load(conn: &mut PgConnection, force: bool) -> anyhow::Result<LoadSummary>
                 .collect::<Vec<_>>()
                 .join("; ")
         );
-        // The report's figures are checked as any import's are: each against its sentence.
+        // The report's figures are checked and published as any import's are: each against
+        // its sentence, and what the seed no longer states retracted.
         let rows: Vec<crate::import::Row> = report
             .observations
             .iter()
             .enumerate()
             .map(|(i, o)| crate::import::row_of(i as u64 + 1, o))
             .collect();
-        let (observations, _) = crate::import::checked(conn, report::REPORT_SOURCE_ID, &rows)
+        let options = crate::import::Options {
+            source: report::REPORT_SOURCE_ID.to_owned(),
+            mode: crate::import::Mode::Replace,
+            dry_run: false,
+            title: Some(title),
+            published_by: None,
+        };
+        let published = crate::import::import(conn, at, &options, crate::import::Input::Rows(rows))
             .map_err(|e| match e {
                 crate::error::ApiError::InvalidBody { errors, .. } => anyhow::anyhow!(
                     "seed/observations.toml: {}",
@@ -105,7 +112,12 @@ pub fn load(conn: &mut PgConnection, force: bool) -> anyhow::Result<LoadSummary>
                 ),
                 other => anyhow::anyhow!("{other}"),
             })?;
-        summary.publication = publish::publish(conn, at, &title, &source_ids, &observations)?;
+        summary.publication = publish::Publication {
+            release_id: published.release,
+            added: published.added,
+            changed: published.changed,
+            retracted: published.retracted,
+        };
         diesel::insert_into(loads::table)
             .values((loads::name.eq(LOAD_NAME), loads::sha256.eq(&digest)))
             .on_conflict(loads::name)

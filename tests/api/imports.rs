@@ -620,3 +620,106 @@ async fn as_of_answers_what_was_published_then() {
     }
     app.problem(&at("yesterday"), 400).await;
 }
+
+#[tokio::test]
+async fn a_large_import_is_staged_in_batches_and_its_report_bounded() {
+    use diesel::prelude::*;
+    use township_stats::db::schema::places;
+    let app = spawn_app().await;
+    let token = token(&app);
+    register_source(&app, &token).await;
+    // One figure for each of 13,000 townships: more than two batches, a body over 1 MiB.
+    let codes: Vec<String> = places::table
+        .filter(places::level.eq("township"))
+        .select(places::code)
+        .order(places::code)
+        .limit(13_000)
+        .load(&mut app.db.connect())
+        .unwrap();
+    assert_eq!(codes.len(), 13_000);
+    let lines: Vec<String> = codes
+        .iter()
+        .map(|code| format!("gdp,{code},2022,2022,actual,3.2,亿元,全镇实现地区生产总值3.2亿元"))
+        .collect();
+    let csv = rows(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(csv.len() > 1024 * 1024);
+    let report: Value = import(&app, &token, &format!("source={SOURCE}"), csv.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["added"], 13_000);
+    let listed = report["rows"].as_array().unwrap();
+    assert_eq!(listed.len(), 10_000);
+    assert_eq!(report["omitted"], 3_000);
+    assert_eq!(listed[0]["row"], 2);
+    assert_eq!(listed[9_999]["row"], 10_001);
+    let listing = app
+        .json("/v1/observations?indicator=gdp&from=2022&limit=1")
+        .await;
+    assert_eq!(listing["meta"]["total"], 13_000);
+
+    // A duplicate far into the file is found across batches; nothing is written.
+    let before = version(&app);
+    let mut twice = csv;
+    twice.push_str(&lines[3]);
+    twice.push('\n');
+    let refused = import(&app, &token, &format!("source={SOURCE}"), twice).await;
+    let problem = assert_problem(refused, 422).await;
+    let errors = problem["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{problem}");
+    assert_eq!(errors[0]["row"], 13_002);
+    assert!(errors[0]["detail"].as_str().unwrap().contains("row 5"));
+    assert_eq!(version(&app), before);
+}
+
+#[tokio::test]
+async fn a_json_array_imports_like_csv() {
+    let app = spawn_app().await;
+    let token = token(&app);
+    register_source(&app, &token).await;
+    let post = |body: String| {
+        app.client
+            .post(format!("{}/v1/imports?source={SOURCE}", app.address))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let row = |value: &str, quote: &str| {
+        json!({"indicator_code": "gdp", "place_code": "511903114", "period_start": 2022,
+               "period_end": 2022, "kind": "actual", "value_as_written": value,
+               "unit_as_written": "亿元", "quote": quote, "name_zh": "ignored", "note": null})
+    };
+    let before = version(&app);
+    // A bad element is numbered from 1, as the array's first is.
+    let bad = json!([
+        row("3.2", "全镇实现地区生产总值3.2亿元"),
+        row("3.3", "全镇实现地区生产总值3.3亿元")
+    ]);
+    let problem = assert_problem(post(bad.to_string()).await.unwrap(), 422).await;
+    assert_eq!(problem["errors"][0]["row"], 2, "{problem}");
+    assert_eq!(problem["errors"][0]["column"], "quote");
+
+    for (body, why) in [
+        (json!({"rows": []}).to_string(), "an object"),
+        (
+            format!("{} x", json!([row("3.2", "全镇实现地区生产总值3.2亿元")])),
+            "trailing text",
+        ),
+        ("[{\"indicator_code\": ".to_owned(), "cut short"),
+    ] {
+        let problem = assert_problem(post(body).await.unwrap(), 400).await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("JSON array"),
+            "{why}: {problem}"
+        );
+    }
+    assert_eq!(version(&app), before, "nothing written by a refused file");
+
+    let good = json!([row("3.2", "全镇实现地区生产总值3.2亿元")]);
+    let report: Value = post(good.to_string()).await.unwrap().json().await.unwrap();
+    assert_eq!(report["added"], 1, "{report}");
+    assert_eq!(report["rows"][0]["value"], "320000000");
+    assert_ne!(version(&app), before);
+}

@@ -4,41 +4,65 @@ use std::str::FromStr;
 use bigdecimal::BigDecimal;
 use diesel::Connection;
 use serde_json::Value;
-use township_stats::seed::publish::{lock_for_load, publish, Publication};
+use township_stats::import;
+use township_stats::seed::publish::{lock_for_load, Publication};
 use township_stats::seed::report::{Report, REPORT_SOURCE_ID};
 
 use crate::helpers::{assert_problem, spawn_app, TestApp};
 
-/// Publishes the report's observations as changed by `edit`, as a corrected seed would.
+/// Publishes the report's observations as changed by `edit`, as a corrected seed would: through
+/// the import path, each figure checked against its sentence.
 pub fn republish(
     app: &TestApp,
     edit: impl FnOnce(&mut Vec<township_stats::db::observations::NewObservation>),
 ) -> Publication {
     let mut observations = Report::parse().unwrap().observations;
     edit(&mut observations);
+    let rows = observations
+        .iter()
+        .enumerate()
+        .map(|(i, o)| import::row_of(i as u64 + 1, o))
+        .collect();
+    let options = import::Options {
+        source: REPORT_SOURCE_ID.to_owned(),
+        mode: import::Mode::Replace,
+        dry_run: false,
+        title: Some("Correction".to_owned()),
+        published_by: None,
+    };
     let mut conn = app.db.connect();
-    conn.transaction(|conn| {
-        let at = lock_for_load(conn)?;
-        publish(
-            conn,
-            at,
-            "Correction",
-            &[REPORT_SOURCE_ID.to_owned()],
-            &observations,
-        )
-    })
-    .unwrap()
+    let report = conn
+        .transaction(|conn| {
+            let at = lock_for_load(conn)?;
+            import::import(conn, at, &options, import::Input::Rows(rows))
+        })
+        .unwrap();
+    Publication {
+        release_id: report.release,
+        added: report.added,
+        changed: report.changed,
+        retracted: report.retracted,
+    }
 }
 
+/// Reads the GDP from another sentence (the budget's 4.27亿元), and drops the COVID figure.
 pub fn correct_gdp_and_drop_covid(
     observations: &mut Vec<township_stats::db::observations::NewObservation>,
 ) {
+    let budget = observations
+        .iter()
+        .find(|o| o.indicator_code == "budget_revenue")
+        .unwrap()
+        .clone();
     let gdp = observations
         .iter_mut()
         .find(|o| o.indicator_code == "gdp")
         .unwrap();
-    gdp.value = BigDecimal::from_str("1700000000").unwrap();
-    gdp.value_as_written = "17".to_owned();
+    gdp.value = BigDecimal::from_str("427000000").unwrap();
+    gdp.value_as_written = "4.27".to_owned();
+    gdp.quote = budget.quote;
+    gdp.quote_start = budget.quote_start;
+    gdp.quote_end = budget.quote_end;
     observations.retain(|o| o.indicator_code != "covid_cases");
 }
 
@@ -99,7 +123,7 @@ async fn a_changed_seed_is_a_release_with_tombstones_and_history() {
             .iter()
             .find(|o| o["indicator"]["code"] == "gdp")
             .unwrap();
-        assert_eq!(gdp["value"].to_string(), "1700000000");
+        assert_eq!(gdp["value"].to_string(), "427000000");
         assert!(gdp["retracted_at"].is_null());
         let covid = list
             .iter()
