@@ -583,6 +583,7 @@ fn stage(conn: &mut PgConnection, source: &str, input: Input) -> Result<(), ApiE
         quotes: RefCell::default(),
     };
     staging::create(conn)?;
+    let started = std::time::Instant::now();
     let mut faults = Vec::new();
     let mut batch = Vec::with_capacity(BATCH_ROWS);
     let mut rows = 0;
@@ -602,6 +603,7 @@ fn stage(conn: &mut PgConnection, source: &str, input: Input) -> Result<(), ApiE
     copied?;
     staging::copy(conn, &batch)?;
     drop(batch);
+    log::debug!("import of {source}: {rows} rows read, checked and copied in {:?}", started.elapsed());
     if rows == 0 {
         faults.push(FieldError::new("", "the file has no rows"));
     }
@@ -637,9 +639,13 @@ pub fn import(
 ) -> Result<ImportReport, ApiError> {
     let source = options.source.as_str();
     let replace = options.mode == Mode::Replace;
+    let started = std::time::Instant::now();
     stage(conn, source, input)?;
+    log::debug!("import of {source}: read, checked and staged in {:?}", started.elapsed());
+    staging::compare(conn, source)?;
     let counts = staging::counts(conn, source, replace)?;
     let listed = staging::outcomes(conn, source, replace, REPORT_MAX_ROWS)?;
+    log::debug!("import of {source}: compared in {:?}", started.elapsed());
     let count = |n: i64| usize::try_from(n).unwrap_or(usize::MAX);
     let total = counts.added + counts.changed + counts.unchanged + counts.retracted;
     let mut report = ImportReport {
@@ -699,6 +705,7 @@ pub fn import(
     if replace {
         staging::retract_missing(conn, source, at, release)?;
     }
+    log::debug!("import of {source}: written in {:?}", started.elapsed());
     report.release = Some(release);
     Ok(report)
 }
@@ -733,11 +740,21 @@ pub fn run(
     options: &Options,
     input: Input,
 ) -> Result<ImportReport, ApiError> {
-    conn.transaction(|conn| {
+    let report = conn.transaction(|conn| {
         let at = publish::lock_for_load(conn)?;
         import(conn, at, options, input)
-    })
+    })?;
+    // A large import changes the planner's picture of the table; autovacuum may be off or late.
+    if report.added + report.changed + report.retracted >= ANALYZE_AFTER_ROWS {
+        if let Err(e) = crate::db::analyze(conn) {
+            log::warn!("after the import of {}: {e:#}", options.source);
+        }
+    }
+    Ok(report)
 }
+
+/// Rows an import must write for the planner's statistics to be refreshed at its end.
+const ANALYZE_AFTER_ROWS: usize = 10_000;
 
 /// What the import endpoint needs beside the request: where to write (imports run on a
 /// synchronous connection of their own, as loads do), how large a file may be, and one permit,

@@ -76,11 +76,18 @@ impl Staged {
     }
 }
 
+/// The memory PostgreSQL may give each sort and hash of an import (its comparison of a million
+/// rows, the duplicate check): once at a time, as imports serialize.
+pub const WORK_MEM: &str = "64MB";
+
 /// Creates the staging table for this transaction. Codes compare as the observations' do
 /// (collation "C").
 pub fn create(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT set_config('work_mem', $1, true)")
+        .bind::<Text, _>(WORK_MEM)
+        .execute(conn)?;
     conn.batch_execute(
-        "DROP TABLE IF EXISTS pg_temp.import_rows;
+        "DROP TABLE IF EXISTS pg_temp.import_rows, pg_temp.import_matched;
         CREATE TEMP TABLE import_rows (
             row bigint PRIMARY KEY,
             indicator_code text NOT NULL,
@@ -97,7 +104,13 @@ pub fn create(conn: &mut PgConnection) -> QueryResult<()> {
             quote_start integer NOT NULL,
             quote_end integer NOT NULL,
             note text
-        ) ON COMMIT DROP",
+        ) ON COMMIT DROP;
+        CREATE TEMP TABLE import_matched (
+            row bigint PRIMARY KEY,
+            id bigint,
+            old_value numeric,
+            outcome text NOT NULL
+        ) ON COMMIT DROP;",
     )
 }
 
@@ -109,24 +122,34 @@ pub fn copy(conn: &mut PgConnection, batch: &[Staged]) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// Each staged row matched with the stored observation of the same natural key, if any, and
-/// what publishing it would do: `added`, `changed` (another value, or retracted and back) or
-/// `unchanged`.
-const MATCHED: &str = "
-    SELECT s.*, o.id AS id, o.value AS old_value,
-        CASE WHEN o.id IS NULL THEN 'added'
-             WHEN o.retracted_at IS NOT NULL
-                  OR (o.value, o.qualifier, o.value_as_written, o.unit_as_written, o.quote,
-                      o.quote_start, o.quote_end, o.note)
-                     IS DISTINCT FROM
-                     (s.value, s.qualifier, s.value_as_written, s.unit_as_written, s.quote,
-                      s.quote_start, s.quote_end, s.note)
-             THEN 'changed'
-             ELSE 'unchanged' END AS outcome
-    FROM import_rows s
-    LEFT JOIN observations o
-        ON (o.indicator_code, o.place_code, o.period_start, o.period_end, o.kind, o.source_id)
-         = (s.indicator_code, s.place_code, s.period_start, s.period_end, s.kind, s.source_id)";
+/// Matches each staged row with the stored observation of `source` of the same natural key, if
+/// any, and says what publishing it would do: `added`, `changed` (another value, or retracted and
+/// back) or `unchanged`. Once per import, into `import_matched`, which the queries below read.
+pub fn compare(conn: &mut PgConnection, source: &str) -> QueryResult<()> {
+    // Every staged key is distinct, so a memoized nested loop caches nothing and costs three
+    // times the hash join.
+    conn.batch_execute("ANALYZE import_rows; SET LOCAL enable_memoize = off;")?;
+    diesel::sql_query(
+        "INSERT INTO import_matched (row, id, old_value, outcome)
+        SELECT s.row, o.id, o.value,
+            CASE WHEN o.id IS NULL THEN 'added'
+                 WHEN o.retracted_at IS NOT NULL
+                      OR (o.value, o.qualifier, o.value_as_written, o.unit_as_written, o.quote,
+                          o.quote_start, o.quote_end, o.note)
+                         IS DISTINCT FROM
+                         (s.value, s.qualifier, s.value_as_written, s.unit_as_written, s.quote,
+                          s.quote_start, s.quote_end, s.note)
+                 THEN 'changed'
+                 ELSE 'unchanged' END
+        FROM import_rows s
+        LEFT JOIN (SELECT * FROM observations WHERE source_id = $1) o
+            ON (o.indicator_code, o.place_code, o.period_start, o.period_end, o.kind)
+             = (s.indicator_code, s.place_code, s.period_start, s.period_end, s.kind)",
+    )
+    .bind::<Text, _>(source)
+    .execute(conn)?;
+    conn.batch_execute("ANALYZE import_matched;")
+}
 
 /// The stored, published observations of `$1` that the staged rows lack.
 const MISSING: &str = "
@@ -179,7 +202,7 @@ pub fn counts(conn: &mut PgConnection, source: &str, retract_missing: bool) -> Q
                 count(*) FILTER (WHERE outcome = 'changed') AS changed,
                 count(*) FILTER (WHERE outcome = 'unchanged') AS unchanged,
                 CASE WHEN $2 THEN (SELECT count(*) {MISSING}) ELSE 0 END AS retracted
-         FROM ({MATCHED}) m"
+         FROM import_matched"
     ))
     .bind::<Text, _>(source)
     .bind::<Bool, _>(retract_missing)
@@ -219,9 +242,10 @@ pub fn outcomes(
     limit: i64,
 ) -> QueryResult<Vec<Outcome>> {
     diesel::sql_query(format!(
-        "(SELECT row, outcome, id, indicator_code, place_code, period_start, period_end, kind,
-                 value, CASE WHEN outcome = 'changed' THEN old_value END AS old_value
-          FROM ({MATCHED}) m ORDER BY row LIMIT $3)
+        "(SELECT s.row, m.outcome, m.id, s.indicator_code, s.place_code, s.period_start,
+                 s.period_end, s.kind, s.value,
+                 CASE WHEN m.outcome = 'changed' THEN m.old_value END AS old_value
+          FROM import_rows s JOIN import_matched m USING (row) ORDER BY s.row LIMIT $3)
          UNION ALL
          (SELECT NULL, 'retracted', o.id, o.indicator_code, o.place_code, o.period_start,
                  o.period_end, o.kind, NULL, o.value
@@ -235,28 +259,33 @@ pub fn outcomes(
 }
 
 /// Publishes the staged rows that add or change something as part of release `release_id` at
-/// `at`: new ones inserted, existing ones (by natural key) updated in place, keeping their id and
-/// coming back if retracted. The revision trigger keeps the values they replace.
+/// `at`: new ones inserted; changed ones updated in place, keeping their id and coming back if
+/// retracted (the revision trigger keeps the values they replace).
 pub fn publish(conn: &mut PgConnection, at: DateTime<Utc>, release_id: i64) -> QueryResult<usize> {
-    diesel::sql_query(format!(
+    let added = diesel::sql_query(
         "INSERT INTO observations (indicator_code, place_code, period_start, period_end, kind,
              value, qualifier, value_as_written, unit_as_written, source_id, quote, quote_start,
              quote_end, note, created_at, updated_at, release_id)
          SELECT indicator_code, place_code, period_start, period_end, kind, value, qualifier,
              value_as_written, unit_as_written, source_id, quote, quote_start, quote_end, note,
              $1, $1, $2
-         FROM ({MATCHED}) m WHERE outcome <> 'unchanged'
-         ON CONFLICT ON CONSTRAINT observations_natural_key DO UPDATE SET
-             value = excluded.value, qualifier = excluded.qualifier,
-             value_as_written = excluded.value_as_written,
-             unit_as_written = excluded.unit_as_written, quote = excluded.quote,
-             quote_start = excluded.quote_start, quote_end = excluded.quote_end,
-             note = excluded.note, updated_at = excluded.updated_at,
-             release_id = excluded.release_id, retracted_at = NULL"
-    ))
+         FROM import_rows s JOIN import_matched m USING (row) WHERE m.outcome = 'added'",
+    )
     .bind::<Timestamptz, _>(at)
     .bind::<BigInt, _>(release_id)
-    .execute(conn)
+    .execute(conn)?;
+    let changed = diesel::sql_query(
+        "UPDATE observations o SET value = s.value, qualifier = s.qualifier,
+             value_as_written = s.value_as_written, unit_as_written = s.unit_as_written,
+             quote = s.quote, quote_start = s.quote_start, quote_end = s.quote_end,
+             note = s.note, updated_at = $1, release_id = $2, retracted_at = NULL
+         FROM import_rows s JOIN import_matched m USING (row)
+         WHERE m.outcome = 'changed' AND o.id = m.id",
+    )
+    .bind::<Timestamptz, _>(at)
+    .bind::<BigInt, _>(release_id)
+    .execute(conn)?;
+    Ok(added + changed)
 }
 
 /// Retracts the published observations of `source` that the staged rows lack, as part of
