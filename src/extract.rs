@@ -210,6 +210,18 @@ pub async fn json_body<T: DeserializeOwned>(
             "the body must be JSON, sent as `Content-Type: application/json`".to_owned(),
         ));
     }
+    // The body and what it is parsed into are held at once: reserved from the memory budget
+    // first, so concurrent writes wait (then 503) rather than multiply it.
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+        .unwrap_or(JSON_BODY_MAX_BYTES as u64)
+        .min(JSON_BODY_MAX_BYTES as u64);
+    let _memory = match req.app_data::<actix_web::web::Data<crate::db::Database>>() {
+        Some(db) => Some(db.reserve(2 * declared).await?),
+        None => None,
+    };
     let body = read_body(payload, JSON_BODY_MAX_BYTES as u64, "a JSON body").await?;
     let mut deserializer = serde_json::Deserializer::from_slice(&body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {

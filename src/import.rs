@@ -603,7 +603,10 @@ fn stage(conn: &mut PgConnection, source: &str, input: Input) -> Result<(), ApiE
     copied?;
     staging::copy(conn, &batch)?;
     drop(batch);
-    log::debug!("import of {source}: {rows} rows read, checked and copied in {:?}", started.elapsed());
+    log::debug!(
+        "import of {source}: {rows} rows read, checked and copied in {:?}",
+        started.elapsed()
+    );
     if rows == 0 {
         faults.push(FieldError::new("", "the file has no rows"));
     }
@@ -641,7 +644,10 @@ pub fn import(
     let replace = options.mode == Mode::Replace;
     let started = std::time::Instant::now();
     stage(conn, source, input)?;
-    log::debug!("import of {source}: read, checked and staged in {:?}", started.elapsed());
+    log::debug!(
+        "import of {source}: read, checked and staged in {:?}",
+        started.elapsed()
+    );
     staging::compare(conn, source)?;
     let counts = staging::counts(conn, source, replace)?;
     let listed = staging::outcomes(conn, source, replace, REPORT_MAX_ROWS)?;
