@@ -25,7 +25,9 @@ pub struct CachePolicy {
 
 fn cacheable(req: &ServiceRequest) -> bool {
     matches!(*req.method(), Method::GET | Method::HEAD)
-        && (req.path().starts_with("/v1/") || req.path() == "/openapi.json")
+        && (req.path().starts_with("/v1/")
+            || req.path() == "/openapi.json"
+            || crate::pages::is_page(req.path()))
 }
 
 /// The strong validator of this request's answer under data version `version`: everything the

@@ -22,6 +22,7 @@ pub mod formats;
 pub mod import;
 pub mod normalize;
 pub mod openapi;
+pub mod pages;
 pub mod pagination;
 pub mod protect;
 pub mod public_url;

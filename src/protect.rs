@@ -184,7 +184,7 @@ pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
         header::CONTENT_SECURITY_POLICY,
         "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data:; connect-src 'self'; font-src 'self'; \
-         frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     ),
 ];
 

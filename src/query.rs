@@ -96,7 +96,7 @@ pub async fn observations(
     let sources = sources(db, version.version).await?;
     let key = TotalKey {
         version: version.version,
-        filter: prepare(&names, request.filter)?,
+        filter: prepare(&names, &sources, request.filter)?,
     };
     let memo = db.memo();
     let (rows, total) = db
@@ -160,7 +160,7 @@ pub async fn observation_export(
     let sources = sources(db, version.version).await?;
     let key = TotalKey {
         version: version.version,
-        filter: prepare(&names, filter)?,
+        filter: prepare(&names, &sources, filter)?,
     };
     let memo = db.memo();
     let total = match memo.total(&key) {
@@ -196,7 +196,7 @@ pub async fn observation_dataset(
     let version = version(db, known).await?;
     let names = names(db, version.version).await?;
     let sources = sources(db, version.version).await?;
-    let filter = prepare(&names, filter)?;
+    let filter = prepare(&names, &sources, filter)?;
     let rows = db
         .run(async |conn| {
             check_release(conn, &filter).await?;
@@ -241,8 +241,19 @@ async fn total(conn: &mut AsyncPgConnection, memo: &Memo, key: TotalKey) -> Resu
 
 /// A filter ready to run: its codes exist (404 otherwise) and its category is spelled out as
 /// indicator codes.
-fn prepare(known: &KnownCodes, filter: ObservationFilter) -> Result<ObservationFilter, ApiError> {
+fn prepare(
+    known: &KnownCodes,
+    sources: &[SourceMeta],
+    filter: ObservationFilter,
+) -> Result<ObservationFilter, ApiError> {
     check_codes(known, &filter)?;
+    if let Some(source) = &filter.source {
+        if !sources.iter().any(|s| &s.id == source) {
+            return Err(ApiError::NotFound(format!(
+                "no source has the id {source:?}"
+            )));
+        }
+    }
     narrow_by_category(known, filter)
 }
 

@@ -244,6 +244,7 @@ fn run(
         &api,
         ["/openapi.json", "/docs", "/docs/{tail}*"]
             .into_iter()
+            .chain(crate::pages::PATHS)
             .chain(config.metrics_bind.is_none().then_some("/metrics")),
     ));
     let rate_limited = config.rate_limit_rps > 0;
@@ -273,7 +274,8 @@ fn run(
             .app_data(auth_guard.clone())
             .app_data(imports.clone())
             .app_data(response_cache.clone())
-            .configure(routes::configure_app);
+            .configure(routes::configure_app)
+            .configure(crate::pages::configure);
         // Middleware listed first runs last: the request passes request_id, Logger, HEAD→GET,
         // list suffixes (`.csv`), security headers, the problem rewriter, CORS, metrics, compression, the rate limiter,
         // limits, caching and the problem rewriter again, in that order, before it reaches the

@@ -79,6 +79,8 @@ pub struct ObservationFilter {
     pub changed_after: Option<(DateTime<Utc>, i64)>,
     /// Only rows last changed by this release, retracted ones included.
     pub release: Option<i64>,
+    /// Only observations quoting this source.
+    pub source: Option<String>,
     /// The data as published at this moment: rows added later left out, later corrections and
     /// retractions undone (their revisions give the values then).
     pub as_of: Option<DateTime<Utc>>,
@@ -98,6 +100,7 @@ impl ObservationFilter {
             updated_since,
             changed_after,
             release,
+            source,
             as_of,
         } = self;
         places.is_empty()
@@ -109,6 +112,7 @@ impl ObservationFilter {
             && updated_since.is_none()
             && changed_after.is_none()
             && release.is_none()
+            && source.is_none()
             && as_of.is_none()
     }
 
@@ -208,6 +212,9 @@ fn filtered(filter: &ObservationFilter) -> Filtered<'static> {
     }
     if let Some(release) = filter.release {
         query = query.filter(observations::release_id.eq(release));
+    }
+    if let Some(source) = &filter.source {
+        query = query.filter(observations::source_id.eq(source.clone()));
     }
     if let Some(at) = filter.as_of {
         // Published at `at`: created by then, and not retracted then. A row changed since

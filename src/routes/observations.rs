@@ -55,6 +55,9 @@ pub struct ObservationQuery {
     /// included, in the order of change: pass the `meta.sync_token` of the last page read.
     /// Unlike a time, it never skips rows that share one (every row of a release does).
     pub sync_token: Option<String>,
+    /// Only observations quoting this source (see `/v1/sources`).
+    #[param(example = "shuangsheng-2021-government-work-report")]
+    pub source: Option<String>,
     /// Only observations last changed by this release (see `/v1/releases`), tombstones included.
     #[param(minimum = 1, example = 1)]
     pub release: Option<i64>,
@@ -190,6 +193,7 @@ impl ObservationQuery {
             kind: self.kind,
             from: self.from,
             to: self.to,
+            source: self.source.clone(),
             as_of,
         })
     }

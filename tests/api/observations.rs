@@ -188,3 +188,19 @@ async fn lang_chooses_the_name_fields() {
         .await;
     assert_eq!(body["data"][0]["place"]["name"], "红岩社区");
 }
+
+#[tokio::test]
+async fn a_source_filter_lists_the_figures_of_one_document() {
+    let app = spawn_app().await;
+    let all = app
+        .json("/v1/observations?source=shuangsheng-2021-government-work-report&limit=1")
+        .await;
+    assert_eq!(all["meta"]["total"], 62);
+    let problem = app
+        .problem("/v1/observations?source=no-such-report", 404)
+        .await;
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("no-such-report"));
+}
