@@ -1,8 +1,9 @@
--- wrk: every request a random series. KEYS names a file of "place,indicator" lines; PATH_FMT
--- the request path with two %s for them (default: the service's listing of one series).
+-- wrk: every request a random series. KEYS names a file of "place,indicator" lines (or "place"
+-- lines); PATH_FMT the request path with a %s for each (default: the service's listing of one
+-- series).
 local keys = {}
 for line in io.lines(os.getenv("KEYS")) do
-  local place, indicator = line:match("([^,]+),([^,]+)")
+  local place, indicator = line:match("([^,]+),?([^,]*)")
   keys[#keys + 1] = { place, indicator }
 end
 local fmt = os.getenv("PATH_FMT")

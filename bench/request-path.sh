@@ -49,7 +49,7 @@ echo "observations: $rows; series: $nkeys; $(nproc) cores; wrk -t2 -c32 -d${secs
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 serve() { # binary port → its pid in $served
-    RATE_LIMIT_RPS=0 BIND="127.0.0.1:$2" RUST_LOG=warn,actix_web_prom=error PREPARE_DATABASE=false "$1" serve &
+    RATE_LIMIT_RPS=0 BIND="127.0.0.1:$2" RUST_LOG=warn PREPARE_DATABASE=false "$1" serve &
     served=$!
     pids+=($served)
     until curl -fsS "http://127.0.0.1:$2/readyz" >/dev/null 2>&1; do sleep 0.2; done

@@ -18,7 +18,7 @@ psql -d "$db" -Atc "\\copy (SELECT place_code || ',' || indicator_code FROM benc
 
 backends() { psql -d postgres -Atc "SELECT count(*) FROM pg_stat_activity WHERE datname = '$db'"; }
 before=$(backends)
-RATE_LIMIT_RPS=0 BIND="127.0.0.1:$port" RUST_LOG=warn,actix_web_prom=error PREPARE_DATABASE=false "$bin" serve 2>"$work/log" &
+RATE_LIMIT_RPS=0 BIND="127.0.0.1:$port" RUST_LOG=warn PREPARE_DATABASE=false "$bin" serve 2>"$work/log" &
 svc=$!
 trap 'kill $svc 2>/dev/null || true; rm -rf "$work"' EXIT
 until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do sleep 0.2; done

@@ -123,7 +123,7 @@ fn condition(req: &ServiceRequest, etag: &str, changed_at: DateTime<Utc>) -> Con
 }
 
 pub async fn conditional_get(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if !cacheable(&req) {
@@ -174,12 +174,14 @@ pub async fn conditional_get(
     ];
     let condition = condition(&req, &etag, version.changed_at);
     if let Condition::TagMatches = condition {
+        answered_here(&mut req);
         return Ok(not_modified(req.into_parts().0, validators));
     }
     let cache = req
         .app_data::<web::Data<ResponseCache>>()
         .map(|cache| cache.clone().into_inner());
     if let Some(response) = cache.as_ref().and_then(|c| c.get(version.version, &etag)) {
+        answered_here(&mut req);
         // Only successful answers are kept.
         if let Condition::IfSuccessful = condition {
             return Ok(not_modified(req.into_parts().0, validators));
@@ -200,6 +202,23 @@ pub async fn conditional_get(
         Some(cache) => cache.keep(version.version, etag, res),
         None => res.map_into_left_body(),
     })
+}
+
+/// For an answer given here, before the router: the path's parameters as the router would have
+/// read them, so that the request metrics label it with its route (`/v1/places/{code}`) as
+/// they label an answer from the handler. Without them the metrics middleware cannot fill in
+/// the route's pattern, and it says so in a warning on every such answer.
+fn answered_here(req: &mut ServiceRequest) {
+    let Some(known) = req
+        .app_data::<web::Data<crate::routes::KnownRoutes>>()
+        .cloned()
+    else {
+        return;
+    };
+    let path = req.path().to_owned();
+    if let Some((def, _)) = known.0.iter().find(|(def, _)| def.is_match(&path)) {
+        def.capture_match_info(req.match_info_mut());
+    }
 }
 
 /// 304 Not Modified with the answer's validators.

@@ -36,7 +36,7 @@ pub const PATHS: [&str; 8] = [
     "/releases",
     "/releases/{id}",
     "/sitemap.xml",
-    "/assets/{file}",
+    "/assets/site.css",
 ];
 
 /// Whether `path` is a page whose answer depends on the data (ETag, 304, response cache).
@@ -285,7 +285,12 @@ fn figure(row: &ObservationWithRefs, lang: Lang, known: &db::memo::KnownCodes) -
         period_end: o.period_end,
         target: o.kind == Kind::Target,
         value: words::normalized(o.qualifier, &o.value, &indicator.unit, lang),
-        written: words::as_written(o.qualifier, &o.value_as_written, &o.unit_as_written),
+        written: words::as_written(
+            o.qualifier,
+            &o.value_as_written,
+            &o.unit_as_written,
+            words::more_word(&o.quote, &o.value_as_written).unwrap_or('多'),
+        ),
         number: number.parse().unwrap_or(0.0),
         plain: number,
         quote: o.quote.clone(),

@@ -76,15 +76,26 @@ pub fn unit(unit: &str, lang: Lang) -> &str {
 }
 
 /// The figure as the report wrote it, with its qualifier: "300多户", "约95%", "27865万元".
-pub fn as_written(qualifier: Qualifier, value: &str, unit: &str) -> String {
+/// `more` is the word the report used for "more than" after the number (余, 多, 餘).
+pub fn as_written(qualifier: Qualifier, value: &str, unit: &str, more: char) -> String {
     match qualifier {
         Qualifier::Exact => format!("{value}{unit}"),
-        Qualifier::MoreThan => format!("{value}多{unit}"),
+        Qualifier::MoreThan => format!("{value}{more}{unit}"),
         Qualifier::AtLeast => format!("{value}{unit}以上"),
         Qualifier::Approx => format!("约{value}{unit}"),
         Qualifier::LessThan => format!("不足{value}{unit}"),
         Qualifier::AtMost => format!("{value}{unit}以下"),
     }
+}
+
+/// The word for "more than" that follows `value` in `quote` (余 in "4500余亩"), if any.
+pub fn more_word(quote: &str, value: &str) -> Option<char> {
+    quote.match_indices(value).find_map(|(at, _)| {
+        quote[at + value.len()..]
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '余' | '多' | '餘'))
+    })
 }
 
 /// The qualifier in English, before the number ("at least"), or nothing for an exact figure.
@@ -107,7 +118,7 @@ pub fn normalized(qualifier: Qualifier, value: &BigDecimal, unit_code: &str, lan
     let spaced = if unit == "%" { "" } else { " " };
     match lang {
         Lang::En => format!("{}{number}{spaced}{unit}", qualifier_en(qualifier)),
-        Lang::Zh => as_written(qualifier, &number, &format!("{spaced}{unit}")),
+        Lang::Zh => as_written(qualifier, &number, &format!("{spaced}{unit}"), '多'),
     }
 }
 
@@ -129,8 +140,12 @@ mod tests {
 
     #[test]
     fn qualifiers_read_as_the_report_and_in_english() {
-        assert_eq!(as_written(Qualifier::MoreThan, "300", "户"), "300多户");
-        assert_eq!(as_written(Qualifier::AtLeast, "95", "%"), "95%以上");
+        assert_eq!(
+            as_written(Qualifier::MoreThan, "300", "户", '多'),
+            "300多户"
+        );
+        assert_eq!(as_written(Qualifier::AtLeast, "95", "%", '多'), "95%以上");
+        assert_eq!(more_word("整理撂荒土地4500余亩", "4500"), Some('余'));
         let v = BigDecimal::from(95);
         assert_eq!(
             normalized(Qualifier::AtLeast, &v, "percent", Lang::En),

@@ -16,6 +16,7 @@ mod indicators;
 mod migrations;
 mod observations;
 mod openapi;
+mod pages;
 mod places;
 mod portals;
 mod publishing;
