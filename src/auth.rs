@@ -235,6 +235,9 @@ async fn authenticate(req: HttpRequest) -> Result<Publisher, ApiError> {
     };
     let token = bearer(&req).map_err(refuse)?;
     let digest = digest(token);
+    // Tokens are checked on the primary: a token revoked there is refused at once, whatever a
+    // replica has replayed.
+    let db = db.on_primary();
     let found = db
         .run(async |conn| Ok(db::tokens::find(conn, &digest).await?))
         .await?;

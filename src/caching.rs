@@ -136,9 +136,12 @@ pub async fn conditional_get(
     ) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    let watched = req
-        .app_data::<web::Data<std::sync::Arc<crate::db::watch::VersionWatch>>>()
-        .and_then(|w| w.get());
+    // Answers read from a replica are labelled with the version the replica holds, never
+    // with the primary's: a label must not promise rows the replica has not replayed.
+    let watched = db.replica_version().or_else(|| {
+        req.app_data::<web::Data<std::sync::Arc<crate::db::watch::VersionWatch>>>()
+            .and_then(|w| w.get())
+    });
     let version = match watched {
         Some(version) => Ok(version),
         None => {

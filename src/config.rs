@@ -68,6 +68,11 @@ pub struct Config {
     /// `TRUSTED_PROXIES`: the peer addresses whose `Forwarded` / `X-Forwarded-*` headers count;
     /// comma-separated, empty by default.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `DATABASE_REPLICA_URLS`: streaming replicas of `DATABASE_URL` that serve reads;
+    /// comma-separated, none by default (the primary serves everything).
+    pub replica_urls: Vec<String>,
+    /// `REPLICA_MAX_LAG_SECS`: a replica further behind than this serves no reads.
+    pub replica_max_lag: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +120,8 @@ impl Default for Config {
             metrics_bind: None,
             allowed_hosts: Vec::new(),
             trusted_proxies: Vec::new(),
+            replica_urls: Vec::new(),
+            replica_max_lag: Duration::from_secs(10),
         }
     }
 }
@@ -158,6 +165,8 @@ impl Config {
             metrics_bind: env::var("METRICS_BIND").ok().filter(|b| !b.is_empty()),
             allowed_hosts: list_var("ALLOWED_HOSTS")?,
             trusted_proxies: list_var("TRUSTED_PROXIES")?,
+            replica_urls: list_var("DATABASE_REPLICA_URLS")?,
+            replica_max_lag: secs("REPLICA_MAX_LAG_SECS", d.replica_max_lag)?,
         };
         config.validate()?;
         Ok(config)

@@ -187,6 +187,15 @@ fn run(
     registry: prometheus::Registry,
 ) -> anyhow::Result<Server> {
     let workers = config.workers();
+    let watch = web::Data::new(db::watch::VersionWatch::spawn(config.database_url.clone()));
+    let primary = watch.clone();
+    let route = if config.replica_urls.is_empty() {
+        db::replicas::ReadRoute::primary_only()
+    } else {
+        db::replicas::ReadRoute::spawn(&config.replica_urls, config.replica_max_lag, move || {
+            primary.get()
+        })
+    };
     let databases = Database::per_worker(
         &db::PoolSettings {
             database_url: config.database_url.clone(),
@@ -198,7 +207,9 @@ fn run(
             statement_timeout: config.request_timeout + STATEMENT_TIMEOUT_MARGIN,
             exports: config.export_concurrency,
             memory_budget_mb: config.memory_budget_mb,
+            replica_urls: config.replica_urls.clone(),
         },
+        route,
         &registry,
     )?;
     let next_database = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -224,7 +235,6 @@ fn run(
         .mask_unmatched_patterns("UNMATCHED")
         .build()
         .map_err(|e| anyhow::anyhow!("building metrics: {e}"))?;
-    let watch = web::Data::new(db::watch::VersionWatch::spawn(config.database_url.clone()));
     let public_url = web::Data::new(PublicUrl::new(
         config.public_url.as_deref(),
         &config.allowed_hosts,

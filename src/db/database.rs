@@ -2,12 +2,13 @@
 //! (metrics, the memo, the export permits, the memory budget), and `run`, which cancels the query of a request that
 //! is abandoned.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use super::releases::DataVersion;
+use super::replicas::ReadRoute;
 use super::{memo, metrics, pool, PgPool};
 use crate::budget::{MemoryBudget, Reservation};
 use crate::error::ApiError;
@@ -28,6 +29,9 @@ pub struct PoolSettings {
     pub exports: usize,
     /// What the answers that cost most memory may hold at once (`MEMORY_BUDGET_MB`).
     pub memory_budget_mb: u32,
+    /// Streaming replicas that serve reads (`DATABASE_REPLICA_URLS`); each worker has a pool on
+    /// each, of the same size as its primary pool.
+    pub replica_urls: Vec<String>,
 }
 
 /// What every worker's [`Database`] shares: metrics, the memo, the export permits, the memory
@@ -43,12 +47,19 @@ struct Shared {
     budget: MemoryBudget,
     downloads: prometheus::IntCounterVec,
     wait: Duration,
+    /// Where reads go: a replica or the primary.
+    route: Arc<ReadRoute>,
 }
 
 /// One worker's connection pool and what all workers share. Cloned into each request.
 #[derive(Clone)]
 pub struct Database {
+    /// On the primary: writes, token checks, and reads while no replica serves them.
     pool: PgPool,
+    /// One pool on each replica, in the order of `DATABASE_REPLICA_URLS`.
+    replicas: Vec<PgPool>,
+    /// Every query of this handle goes to the primary ([`Database::on_primary`]).
+    primary_only: bool,
     shared: Arc<Shared>,
 }
 
@@ -57,6 +68,7 @@ impl Database {
     /// one connection each), registering their metrics in `registry`.
     pub fn per_worker(
         settings: &PoolSettings,
+        route: Arc<ReadRoute>,
         registry: &prometheus::Registry,
     ) -> anyhow::Result<Vec<Database>> {
         let waiting = prometheus::IntGauge::new(
@@ -104,6 +116,7 @@ impl Database {
             &["outcome"],
         )?;
         registry.register(Box::new(downloads.clone()))?;
+        let losses = route.losses();
         let shared = Arc::new(Shared {
             waiting,
             checkout_seconds,
@@ -114,27 +127,68 @@ impl Database {
             budget: MemoryBudget::new(settings.memory_budget_mb, settings.wait, reserved),
             downloads,
             wait: settings.wait,
+            route,
         });
-        let losses = Arc::new(AtomicU64::new(0));
         let pools = settings.pools.max(1);
         let per_pool = settings.size.div_ceil(pools).max(1);
         let databases = (0..pools)
             .map(|_| {
+                let build =
+                    |url: &str| pool::build(url, per_pool, settings.statement_timeout, losses.clone());
                 Ok(Database {
-                    pool: pool::build(
-                        &settings.database_url,
-                        per_pool,
-                        settings.statement_timeout,
-                        losses.clone(),
-                    )?,
+                    pool: build(&settings.database_url)?,
+                    replicas: settings
+                        .replica_urls
+                        .iter()
+                        .map(|url| build(url))
+                        .collect::<anyhow::Result<_>>()?,
+                    primary_only: false,
                     shared: shared.clone(),
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         registry.register(Box::new(metrics::PoolCollector::new(
-            databases.iter().map(|d| d.pool.clone()).collect(),
+            databases
+                .iter()
+                .flat_map(|d| std::iter::once(d.pool.clone()).chain(d.replicas.iter().cloned()))
+                .collect(),
         )?))?;
         Ok(databases)
+    }
+
+    /// This handle with every query sent to the primary: for writes, and for reads that must
+    /// see what a replica may not have replayed yet.
+    pub fn on_primary(&self) -> Database {
+        Database {
+            primary_only: true,
+            ..self.clone()
+        }
+    }
+
+    /// The data version of the replica that serves reads, as last polled; `None` while reads
+    /// go to the primary. Answers read from a replica are labelled with it.
+    pub fn replica_version(&self) -> Option<DataVersion> {
+        if self.primary_only {
+            return None;
+        }
+        self.shared.route.version()
+    }
+
+    /// Where reads go, and what was last seen of each replica.
+    pub fn read_route(&self) -> &ReadRoute {
+        &self.shared.route
+    }
+
+    /// The pool this handle's next query uses, and the replica it is on, if any.
+    fn pool_for_read(&self) -> (&PgPool, Option<usize>) {
+        if !self.primary_only {
+            if let Some(i) = self.shared.route.chosen() {
+                if let Some(pool) = self.replicas.get(i) {
+                    return (pool, Some(i));
+                }
+            }
+        }
+        (&self.pool, None)
     }
 
     /// What this process remembers per data version.
@@ -201,7 +255,18 @@ impl Database {
             // Counted as waiting until the checkout ends, however it ends (a request abandoned
             // while it waits too).
             let _waiting = Waiting::new(&shared.waiting);
-            tokio::time::timeout(shared.wait, self.pool.get()).await
+            let (pool, replica) = self.pool_for_read();
+            let got = tokio::time::timeout(shared.wait, pool.get()).await;
+            match (got, replica) {
+                // A replica that cannot give a connection is left at once: this read, and the
+                // next ones, go to the primary.
+                (Ok(Err(e)), Some(i)) => {
+                    log::debug!("replica checkout: {e}");
+                    shared.route.failed(i);
+                    tokio::time::timeout(shared.wait, self.pool.get()).await
+                }
+                (got, _) => got,
+            }
         };
         shared
             .checkout_seconds

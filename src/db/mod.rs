@@ -13,6 +13,7 @@ pub mod observations;
 pub mod places;
 mod pool;
 pub mod releases;
+pub mod replicas;
 pub mod schema;
 pub mod sources;
 pub mod staging;

@@ -340,6 +340,12 @@ pub async fn list_observations(
     };
     let lang = query.lang.unwrap_or_default();
     let version = super::data_version(&req);
+    // A change listing that starts past what the replica serving reads has replayed is read
+    // from the primary: the replica would answer a short page, and say nothing.
+    let db = match (sync_start, db.replica_version()) {
+        (Some((at, _)), Some(replica)) if at > replica.changed_at => db.on_primary(),
+        _ => db.get_ref().clone(),
+    };
 
     if format == Format::JsonStat && query.limit.is_none() {
         let rows = (filter, sort, after);

@@ -168,6 +168,7 @@ async fn in_transaction<T>(
 ) -> Result<T, ApiError> {
     use diesel_async::{AnsiTransactionManager, TransactionManager};
     let (value, version) = db
+        .on_primary()
         .run(async |conn| {
             AnsiTransactionManager::begin_transaction(conn).await?;
             let result = match crate::seed::publish::lock_for_load_async(conn).await {
@@ -579,6 +580,7 @@ pub async fn post_import(
     if report.release.is_some() {
         if let Some(db) = req.app_data::<web::Data<Database>>() {
             let version = db
+                .on_primary()
                 .run(async |conn| Ok(db::releases::data_version(conn).await?))
                 .await;
             if let Ok(version) = version {

@@ -1,0 +1,320 @@
+//! Where reads go: one of the PostgreSQL streaming replicas of `DATABASE_REPLICA_URLS`, or the
+//! primary. A monitor thread polls every replica for the data version it has replayed; its lag
+//! is how long that version has been older than the primary's (which the process's listener
+//! follows). An instance sticks to one healthy replica; a replica that cannot be
+//! reached, or lags more than `REPLICA_MAX_LAG_SECS`, is left for the primary, and taken back
+//! once it is healthy and has replayed what the primary had when it was left. While reads go to
+//! a replica, answers are labelled with the version that replica holds (read from it, never
+//! from the primary), so no answer carries a newer version than its rows.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use super::releases::{self, DataVersion};
+
+/// How often each replica is polled: the longest a replica that fell behind keeps answering
+/// reads before they move to the primary, and how soon a new version it replays labels answers.
+pub const POLL: Duration = Duration::from_millis(200);
+/// How long an unreachable replica is left before it is tried again.
+const RETRY: Duration = Duration::from_secs(1);
+/// No replica chosen: reads go to the primary.
+const PRIMARY: usize = usize::MAX;
+
+/// What was last seen of one replica.
+#[derive(Debug, Clone, Default)]
+pub struct ReplicaState {
+    /// The replica's URL without its password.
+    pub name: String,
+    pub reachable: bool,
+    /// How long its data have been older than the primary's, in seconds: 0 while it holds the
+    /// primary's data version (or the primary cannot be read).
+    pub lag_secs: f64,
+    pub version: Option<DataVersion>,
+    pub error: Option<String>,
+    /// Since when it has held an older data version than the primary.
+    behind_since: Option<Instant>,
+}
+
+/// The read route of a process, shared by its workers.
+pub struct ReadRoute {
+    max_lag: Duration,
+    /// The index of the replica reads go to, or [`PRIMARY`].
+    chosen: AtomicUsize,
+    states: RwLock<Vec<ReplicaState>>,
+    /// Shared with every pool of the process (`pool::build`): bumped when a replica goes away
+    /// or comes back, so that pooled connections are pinged before their next use instead of
+    /// failing a request on a server that restarted.
+    losses: Arc<AtomicU64>,
+}
+
+impl ReadRoute {
+    /// A route with no replica: every read goes to the primary.
+    pub fn primary_only() -> Arc<ReadRoute> {
+        Arc::new(ReadRoute {
+            max_lag: Duration::ZERO,
+            chosen: AtomicUsize::new(PRIMARY),
+            states: RwLock::new(Vec::new()),
+            losses: Arc::default(),
+        })
+    }
+
+    /// Starts polling `replicas`; reads go to the primary until one is found healthy.
+    /// `primary_version` is what the primary holds as far as this process knows (its listener).
+    pub fn spawn(
+        replicas: &[String],
+        max_lag: Duration,
+        primary_version: impl Fn() -> Option<DataVersion> + Send + 'static,
+    ) -> Arc<ReadRoute> {
+        let route = Arc::new(ReadRoute {
+            max_lag,
+            chosen: AtomicUsize::new(PRIMARY),
+            states: RwLock::new(
+                replicas
+                    .iter()
+                    .map(|url| ReplicaState {
+                        name: super::redact(url),
+                        ..ReplicaState::default()
+                    })
+                    .collect(),
+            ),
+            losses: Arc::default(),
+        });
+        if !replicas.is_empty() {
+            let weak = Arc::downgrade(&route);
+            let urls = replicas.to_vec();
+            let spawned = std::thread::Builder::new()
+                .name("replica-monitor".to_owned())
+                .spawn(move || monitor(&urls, &weak, &primary_version));
+            if let Err(e) = spawned {
+                log::warn!("replica monitor not started ({e}); reads go to the primary");
+            }
+        }
+        route
+    }
+
+    /// The count of lost servers every pool of the process shares.
+    pub fn losses(&self) -> Arc<AtomicU64> {
+        self.losses.clone()
+    }
+
+    /// The replica reads go to now, if any.
+    pub fn chosen(&self) -> Option<usize> {
+        match self.chosen.load(Ordering::Acquire) {
+            PRIMARY => None,
+            i => Some(i),
+        }
+    }
+
+    /// The data version of the replica reads go to, as last polled; `None` when reads go to
+    /// the primary.
+    pub fn version(&self) -> Option<DataVersion> {
+        let i = self.chosen()?;
+        self.states.read().ok()?.get(i)?.version
+    }
+
+    /// A request could not reach replica `i`: reads go to the primary at once, until the
+    /// monitor finds it healthy again.
+    pub fn failed(&self, i: usize) {
+        if self
+            .chosen
+            .compare_exchange(i, PRIMARY, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            log::warn!("replica {} failed a request; reads go to the primary", self.name(i));
+            self.losses.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut states) = self.states.write() {
+                if let Some(state) = states.get_mut(i) {
+                    state.reachable = false;
+                }
+            }
+        }
+    }
+
+    fn name(&self, i: usize) -> String {
+        self.states
+            .read()
+            .ok()
+            .and_then(|s| s.get(i).map(|s| s.name.clone()))
+            .unwrap_or_default()
+    }
+
+    /// What was last seen of every replica.
+    pub fn states(&self) -> Vec<ReplicaState> {
+        self.states.read().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn healthy(&self, state: &ReplicaState) -> bool {
+        state.reachable && state.lag_secs <= self.max_lag.as_secs_f64() && state.version.is_some()
+    }
+
+    /// Keeps the replica in use while it is healthy; else moves reads to the first healthy one
+    /// that has replayed at least `primary` (when known), or to the primary.
+    fn choose(&self, primary: Option<DataVersion>) {
+        let Ok(states) = self.states.read() else {
+            return;
+        };
+        let current = self.chosen();
+        if let Some(i) = current {
+            if states.get(i).is_some_and(|s| self.healthy(s)) {
+                return;
+            }
+        }
+        // Caught up: it holds what the primary held when last read.
+        let caught_up = |s: &ReplicaState| match (s.version, primary) {
+            (Some(replica), Some(primary)) => replica.version >= primary.version,
+            _ => true,
+        };
+        let next = states
+            .iter()
+            .position(|s| self.healthy(s) && caught_up(s))
+            .unwrap_or(PRIMARY);
+        drop(states);
+        if self.chosen.swap(next, Ordering::AcqRel) != next {
+            match next {
+                PRIMARY => log::warn!(
+                    "no healthy replica (lag at most {:?}); reads go to the primary: {}",
+                    self.max_lag,
+                    states_line(&self.states())
+                ),
+                i => log::info!("reads go to replica {}", self.name(i)),
+            }
+        }
+    }
+}
+
+/// The replicas as last seen, for a log line.
+fn states_line(states: &[ReplicaState]) -> String {
+    states
+        .iter()
+        .map(|s| {
+            format!(
+                "{} (reachable: {}, lag {:.1} s, version {:?})",
+                s.name,
+                s.reachable,
+                s.lag_secs,
+                s.version.map(|v| v.version)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[derive(QueryableByName)]
+struct Seen {
+    #[diesel(sql_type = Bool)]
+    recovering: bool,
+}
+
+/// Polls every replica until the route is dropped.
+fn monitor(
+    urls: &[String],
+    route: &Weak<ReadRoute>,
+    primary_version: &dyn Fn() -> Option<DataVersion>,
+) {
+    let mut conns: Vec<Option<PgConnection>> = urls.iter().map(|_| None).collect();
+    let mut retry_at: Vec<Instant> = urls.iter().map(|_| Instant::now()).collect();
+    while let Some(route) = route.upgrade() {
+        for (i, url) in urls.iter().enumerate() {
+            if conns[i].is_none() && Instant::now() >= retry_at[i] {
+                match super::connect(&with_connect_timeout(url)) {
+                    Ok(conn) => conns[i] = Some(conn),
+                    Err(e) => {
+                        retry_at[i] = Instant::now() + RETRY;
+                        record(&route, i, Err(e.to_string()));
+                    }
+                }
+            }
+            if let Some(conn) = conns[i].as_mut() {
+                match poll(conn) {
+                    Ok(version) => record(&route, i, Ok((version, primary_version()))),
+                    Err(e) => {
+                        conns[i] = None;
+                        retry_at[i] = Instant::now() + RETRY;
+                        record(&route, i, Err(e.to_string()));
+                    }
+                }
+            }
+        }
+        route.choose(primary_version());
+        drop(route);
+        std::thread::sleep(POLL);
+    }
+}
+
+/// The data version the replica has replayed. Its lag is measured on that, not on WAL
+/// positions: what matters to a reader is how long its answers have been older than the
+/// primary's, and a replay-timestamp lag grows on an idle primary that sends nothing.
+fn poll(conn: &mut PgConnection) -> QueryResult<DataVersion> {
+    let seen: Seen = diesel::sql_query("SELECT pg_is_in_recovery() AS recovering").get_result(conn)?;
+    if !seen.recovering {
+        log::warn!("a DATABASE_REPLICA_URLS entry is not a standby; it is read as one anyway");
+    }
+    releases::data_version_sync(conn)
+}
+
+/// Records a poll of replica `i`: its version, and the primary's as this process knows it.
+fn record(
+    route: &ReadRoute,
+    i: usize,
+    seen: Result<(DataVersion, Option<DataVersion>), String>,
+) {
+    if let Ok(mut states) = route.states.write() {
+        if let Some(state) = states.get_mut(i) {
+            if state.reachable != seen.is_ok() {
+                // Gone or back: connections pooled before are pinged before their next use.
+                route.losses.fetch_add(1, Ordering::Relaxed);
+                match &seen {
+                    Ok(_) => log::info!("replica {} answers", state.name),
+                    Err(e) => log::warn!("replica {} cannot be polled: {e}", state.name),
+                }
+            }
+            match seen {
+                Ok((version, primary)) => {
+                    let behind = primary.is_some_and(|p| version.version < p.version);
+                    state.behind_since = match (behind, state.behind_since) {
+                        (false, _) => None,
+                        (true, Some(since)) => Some(since),
+                        (true, None) => Some(Instant::now()),
+                    };
+                    state.lag_secs = state
+                        .behind_since
+                        .map_or(0.0, |since| since.elapsed().as_secs_f64());
+                    state.reachable = true;
+                    state.version = Some(version);
+                    state.error = None;
+                }
+                Err(e) => {
+                    state.reachable = false;
+                    state.error = Some(e);
+                }
+            }
+        }
+    }
+    if let Some(i) = route.chosen() {
+        let down = route
+            .states
+            .read()
+            .ok()
+            .and_then(|s| s.get(i).map(|s| !route.healthy(s)))
+            .unwrap_or(true);
+        if down {
+            route.choose(None);
+        }
+    }
+}
+
+/// A monitor must not hang on a replica that drops packets: connecting gives up after 2 s
+/// unless the URL says otherwise.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&connect_timeout=2")
+    } else {
+        format!("{url}?connect_timeout=2")
+    }
+}
