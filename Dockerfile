@@ -6,6 +6,8 @@ COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 COPY migrations migrations
 COPY seed seed
+COPY templates templates
+COPY assets assets
 RUN cargo build --release --locked
 
 # Run: a slim image with libpq, as an unprivileged user.

@@ -86,8 +86,9 @@ enum TokenAction {
     Revoke { name: String },
 }
 
-/// `RUST_LOG` when it is unset. actix-web-prom warns on every answer given before routing (a 304
-/// or a cached answer of a route with a path parameter), though its label is right: silenced.
+/// `RUST_LOG` when it is unset. actix-web-prom warns on every answer of a route with a path
+/// parameter that middleware gives before routing (a 429 of the rate limiter, a 413), though its
+/// label is right: silenced. (304s and cached answers fill the parameters in: `caching`.)
 const DEFAULT_LOG: &str = "info,actix_web_prom=error";
 
 fn main() {

@@ -133,8 +133,9 @@ impl Database {
         let per_pool = settings.size.div_ceil(pools).max(1);
         let databases = (0..pools)
             .map(|_| {
-                let build =
-                    |url: &str| pool::build(url, per_pool, settings.statement_timeout, losses.clone());
+                let build = |url: &str| {
+                    pool::build(url, per_pool, settings.statement_timeout, losses.clone())
+                };
                 Ok(Database {
                     pool: build(&settings.database_url)?,
                     replicas: settings

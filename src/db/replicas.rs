@@ -124,7 +124,10 @@ impl ReadRoute {
             .compare_exchange(i, PRIMARY, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
-            log::warn!("replica {} failed a request; reads go to the primary", self.name(i));
+            log::warn!(
+                "replica {} failed a request; reads go to the primary",
+                self.name(i)
+            );
             self.losses.fetch_add(1, Ordering::Relaxed);
             if let Ok(mut states) = self.states.write() {
                 if let Some(state) = states.get_mut(i) {
@@ -249,7 +252,8 @@ fn monitor(
 /// positions: what matters to a reader is how long its answers have been older than the
 /// primary's, and a replay-timestamp lag grows on an idle primary that sends nothing.
 fn poll(conn: &mut PgConnection) -> QueryResult<DataVersion> {
-    let seen: Seen = diesel::sql_query("SELECT pg_is_in_recovery() AS recovering").get_result(conn)?;
+    let seen: Seen =
+        diesel::sql_query("SELECT pg_is_in_recovery() AS recovering").get_result(conn)?;
     if !seen.recovering {
         log::warn!("a DATABASE_REPLICA_URLS entry is not a standby; it is read as one anyway");
     }
@@ -257,11 +261,7 @@ fn poll(conn: &mut PgConnection) -> QueryResult<DataVersion> {
 }
 
 /// Records a poll of replica `i`: its version, and the primary's as this process knows it.
-fn record(
-    route: &ReadRoute,
-    i: usize,
-    seen: Result<(DataVersion, Option<DataVersion>), String>,
-) {
+fn record(route: &ReadRoute, i: usize, seen: Result<(DataVersion, Option<DataVersion>), String>) {
     if let Ok(mut states) = route.states.write() {
         if let Some(state) = states.get_mut(i) {
             if state.reachable != seen.is_ok() {
@@ -316,5 +316,69 @@ fn with_connect_timeout(url: &str) -> String {
         format!("{url}&connect_timeout=2")
     } else {
         format!("{url}?connect_timeout=2")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(n: i64) -> DataVersion {
+        DataVersion {
+            version: n,
+            changed_at: chrono::Utc::now(),
+        }
+    }
+
+    fn route(max_lag: Duration) -> ReadRoute {
+        ReadRoute {
+            max_lag,
+            chosen: AtomicUsize::new(PRIMARY),
+            states: RwLock::new(vec![ReplicaState::default()]),
+            losses: Arc::default(),
+        }
+    }
+
+    #[test]
+    fn a_caught_up_replica_serves_and_labels_answers_with_its_own_version() {
+        let route = route(Duration::from_secs(10));
+        assert_eq!(route.chosen(), None);
+        record(&route, 0, Ok((version(5), Some(version(5)))));
+        route.choose(Some(version(5)));
+        assert_eq!(route.chosen(), Some(0));
+        // Behind, but not for long: it keeps serving, labelled with what it holds.
+        record(&route, 0, Ok((version(5), Some(version(6)))));
+        route.choose(Some(version(6)));
+        assert_eq!(route.chosen(), Some(0));
+        assert_eq!(route.version().map(|v| v.version), Some(5));
+    }
+
+    #[test]
+    fn a_replica_behind_too_long_or_gone_is_left_and_taken_back_once_caught_up() {
+        let route = route(Duration::ZERO);
+        record(&route, 0, Ok((version(5), Some(version(5)))));
+        route.choose(Some(version(5)));
+        assert_eq!(route.chosen(), Some(0));
+        record(&route, 0, Ok((version(5), Some(version(6)))));
+        assert_eq!(route.chosen(), None, "behind longer than the limit");
+        assert_eq!(
+            route.version(),
+            None,
+            "answers are labelled by the primary then"
+        );
+        record(&route, 0, Ok((version(6), Some(version(6)))));
+        route.choose(Some(version(6)));
+        assert_eq!(route.chosen(), Some(0), "taken back once caught up");
+        let before = route.losses.load(Ordering::Relaxed);
+        record(&route, 0, Err("connection refused".to_owned()));
+        assert_eq!(route.chosen(), None, "unreachable");
+        assert!(
+            route.losses.load(Ordering::Relaxed) > before,
+            "pools ping before reuse"
+        );
+        record(&route, 0, Ok((version(6), Some(version(6)))));
+        route.choose(Some(version(6)));
+        route.failed(0);
+        assert_eq!(route.chosen(), None, "a failed checkout leaves it at once");
     }
 }

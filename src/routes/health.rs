@@ -81,7 +81,11 @@ pub async fn readyz(db: web::Data<Database>) -> Result<HttpResponse, ApiError> {
     let serving = route.chosen();
     Ok(HttpResponse::Ok().json(Readiness {
         status: "ready",
-        reads_from: if serving.is_some() { "replica" } else { "primary" },
+        reads_from: if serving.is_some() {
+            "replica"
+        } else {
+            "primary"
+        },
         replicas: route
             .states()
             .into_iter()
