@@ -6,7 +6,10 @@
 set -euo pipefail
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
     until pg_isready -h primary -U township; do sleep 1; done
-    pg_basebackup -h primary -U replicator -D "$PGDATA" -R -X stream -c fast
+    # A replication slot keeps the WAL this replica has not received, so a replica that was down
+    # during a large import catches up instead of breaking (the primary bounds what it keeps:
+    # max_slot_wal_keep_size).
+    pg_basebackup -h primary -U replicator -D "$PGDATA" -R -X stream -c fast -C -S replica1
     chmod 700 "$PGDATA"
 fi
 exec postgres -c hot_standby=on -c hot_standby_feedback=on

@@ -64,7 +64,19 @@ pub fn none_match(if_none_match: &str, etag: &str) -> bool {
     if_none_match
         .split(',')
         .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == etag)
+        .any(|tag| tag == etag || newer_of_same(tag, etag))
+}
+
+/// Whether `held` is the tag of this same answer (same request, same digest) under a newer
+/// data version than `etag`'s. A client or a shared cache that got it from an instance reading
+/// a more advanced database keeps it: an instance on a lagging replica answers 304 rather than
+/// hand it older data.
+fn newer_of_same(held: &str, etag: &str) -> bool {
+    let parse = |tag: &str| {
+        let (version, digest) = tag.trim_matches('"').split_once('-')?;
+        Some((version.parse::<i64>().ok()?, digest.to_owned()))
+    };
+    matches!((parse(held), parse(etag)), (Some((h, hd)), Some((e, ed))) if hd == ed && h > e)
 }
 
 fn http_date(at: DateTime<Utc>) -> String {
@@ -136,17 +148,19 @@ pub async fn conditional_get(
     ) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    // Answers read from a replica are labelled with the version the replica holds, never
-    // with the primary's: a label must not promise rows the replica has not replayed.
-    let watched = db.replica_version().or_else(|| {
+    // Where this request reads, fixed now for all its queries (`db::read_from`). Answers read
+    // from a replica are labelled with the version that replica holds, never with the
+    // primary's: a label must not promise rows the replica has not replayed.
+    let (target, replica_version) = db.read_target();
+    let watched = replica_version.or_else(|| {
         req.app_data::<web::Data<std::sync::Arc<crate::db::watch::VersionWatch>>>()
             .and_then(|w| w.get())
     });
     let version = match watched {
         Some(version) => Ok(version),
         None => {
-            db.run(async |conn| Ok(releases::data_version(conn).await?))
-                .await
+            let read = db.run(async |conn| Ok(releases::data_version(conn).await?));
+            crate::db::read_from(target, read).await
         }
     };
     let version = match version {
@@ -193,7 +207,7 @@ pub async fn conditional_get(
         add_headers(&mut res, validators);
         return Ok(res.map_into_right_body());
     }
-    let mut res = next.call(req).await?;
+    let mut res = crate::db::read_from(target, next.call(req)).await?;
     if !res.status().is_success() {
         return Ok(res.map_into_left_body());
     }
@@ -293,6 +307,16 @@ mod tests {
         assert!(none_match("\"1-x\", W/\"7-abc\"", tag));
         assert!(!none_match("*", tag));
         assert!(!none_match("\"6-abc\"", tag));
+    }
+
+    #[test]
+    fn a_tag_of_the_same_answer_under_a_newer_version_is_kept() {
+        // Held from an instance that read a more advanced database: this one, on a lagging
+        // replica, must not replace it with older data.
+        assert!(none_match("\"8-abc\"", "\"7-abc\""));
+        assert!(!none_match("\"8-abd\"", "\"7-abc\""), "another answer");
+        assert!(!none_match("\"x-abc\"", "\"7-abc\""));
+        assert!(!none_match("\"abc\"", "\"7-abc\""));
     }
 
     #[test]

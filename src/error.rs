@@ -242,6 +242,11 @@ impl From<diesel::result::Error> for ApiError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => ApiError::unavailable(e),
+            // SQLSTATE 40001. The service runs nothing SERIALIZABLE, so this is a replica
+            // cancelling a read that conflicts with the replay of a change: try again.
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                ApiError::unavailable(e)
+            }
             other => ApiError::internal(other),
         }
     }

@@ -52,6 +52,26 @@ struct Shared {
 }
 
 /// One worker's connection pool and what all workers share. Cloned into each request.
+/// Where one request's reads go, fixed when the request starts (`caching::conditional_get`), so
+/// that every query of it reads the database its data version label was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadTarget {
+    Primary,
+    Replica(usize),
+}
+
+tokio::task_local! {
+    /// The read target of the request this task is answering, if fixed.
+    static READ_FROM: ReadTarget;
+}
+
+/// Runs `f` (a request's handling) with its reads fixed to `target`. If that replica is left
+/// meanwhile, they go to the primary, whose rows are newer than the label, never to another
+/// replica, whose rows may be older.
+pub async fn read_from<F: std::future::Future>(target: ReadTarget, f: F) -> F::Output {
+    READ_FROM.scope(target, f).await
+}
+
 #[derive(Clone)]
 pub struct Database {
     /// On the primary: writes, token checks, and reads while no replica serves them.
@@ -60,6 +80,8 @@ pub struct Database {
     replicas: Vec<PgPool>,
     /// Every query of this handle goes to the primary ([`Database::on_primary`]).
     primary_only: bool,
+    /// Reads fixed to this target whatever task runs them ([`Database::pinned`]).
+    pin: Option<ReadTarget>,
     shared: Arc<Shared>,
 }
 
@@ -144,6 +166,7 @@ impl Database {
                         .map(|url| build(url))
                         .collect::<anyhow::Result<_>>()?,
                     primary_only: false,
+                    pin: None,
                     shared: shared.clone(),
                 })
             })
@@ -166,13 +189,42 @@ impl Database {
         }
     }
 
-    /// The data version of the replica that serves reads, as last polled; `None` while reads
-    /// go to the primary. Answers read from a replica are labelled with it.
-    pub fn replica_version(&self) -> Option<DataVersion> {
+    /// Where a request starting now reads, and the data version of that replica as last
+    /// polled (none for the primary): what its answer is labelled with.
+    pub fn read_target(&self) -> (ReadTarget, Option<DataVersion>) {
         if self.primary_only {
-            return None;
+            return (ReadTarget::Primary, None);
         }
-        self.shared.route.version()
+        match self.shared.route.target() {
+            Some((i, version)) => (ReadTarget::Replica(i), Some(version)),
+            None => (ReadTarget::Primary, None),
+        }
+    }
+
+    /// This handle with its reads fixed to the current request's target, for work that
+    /// outlives the handler (a streamed download's batches).
+    pub fn pinned(&self) -> Database {
+        Database {
+            pin: self.current_target(),
+            ..self.clone()
+        }
+    }
+
+    fn current_target(&self) -> Option<ReadTarget> {
+        if self.primary_only {
+            return Some(ReadTarget::Primary);
+        }
+        self.pin.or_else(|| READ_FROM.try_with(|t| *t).ok())
+    }
+
+    /// The data version of the replica this request reads from, as last polled; `None` when
+    /// it reads from the primary.
+    pub fn replica_version(&self) -> Option<DataVersion> {
+        match self.current_target() {
+            Some(ReadTarget::Primary) => None,
+            Some(ReadTarget::Replica(i)) => self.shared.route.version_of(i),
+            None => self.read_target().1,
+        }
     }
 
     /// Where reads go, and what was last seen of each replica.
@@ -182,14 +234,17 @@ impl Database {
 
     /// The pool this handle's next query uses, and the replica it is on, if any.
     fn pool_for_read(&self) -> (&PgPool, Option<usize>) {
-        if !self.primary_only {
-            if let Some(i) = self.shared.route.chosen() {
-                if let Some(pool) = self.replicas.get(i) {
-                    return (pool, Some(i));
-                }
-            }
+        let chosen = self.shared.route.chosen();
+        let replica = match self.current_target() {
+            Some(ReadTarget::Primary) => None,
+            // The replica the request started on, while it still serves.
+            Some(ReadTarget::Replica(i)) => chosen.filter(|c| *c == i),
+            None => chosen,
+        };
+        match replica.and_then(|i| self.replicas.get(i).map(|pool| (pool, i))) {
+            Some((pool, i)) => (pool, Some(i)),
+            None => (&self.pool, None),
         }
-        (&self.pool, None)
     }
 
     /// What this process remembers per data version.
@@ -259,10 +314,10 @@ impl Database {
             let (pool, replica) = self.pool_for_read();
             let got = tokio::time::timeout(shared.wait, pool.get()).await;
             match (got, replica) {
-                // A replica that cannot give a connection is left at once: this read, and the
-                // next ones, go to the primary.
-                (Ok(Err(e)), Some(i)) => {
-                    log::debug!("replica checkout: {e}");
+                // A replica that cannot give a connection, or not in time (a host that drops
+                // packets), is left at once: this read, and the next ones, go to the primary.
+                (Ok(Err(_)) | Err(_), Some(i)) => {
+                    log::debug!("no connection from replica {i}; reading from the primary");
                     shared.route.failed(i);
                     tokio::time::timeout(shared.wait, self.pool.get()).await
                 }

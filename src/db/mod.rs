@@ -26,7 +26,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-pub use database::{Database, PoolSettings};
+pub use database::{read_from, Database, PoolSettings, ReadTarget};
 pub use pool::{parse_url, PgPool};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");

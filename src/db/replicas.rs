@@ -35,8 +35,37 @@ pub struct ReplicaState {
     pub lag_secs: f64,
     pub version: Option<DataVersion>,
     pub error: Option<String>,
-    /// Since when it has held an older data version than the primary.
-    behind_since: Option<Instant>,
+}
+
+/// When the monitor first saw each recent data version of the primary: a replica's lag is how
+/// long ago the primary first held a version newer than the replica's.
+#[derive(Default)]
+struct PrimaryHistory(std::collections::VecDeque<(i64, Instant)>);
+
+impl PrimaryHistory {
+    const KEPT: usize = 256;
+
+    fn saw(&mut self, primary: Option<DataVersion>) {
+        let Some(primary) = primary else { return };
+        if self.0.back().is_none_or(|(v, _)| primary.version > *v) {
+            self.0.push_back((primary.version, Instant::now()));
+            if self.0.len() > Self::KEPT {
+                self.0.pop_front();
+            }
+        }
+    }
+
+    /// Seconds since the primary first held a version newer than `replica` (0 when none is
+    /// known: the replica holds all the primary is known to have).
+    fn lag(&self, replica: DataVersion, primary: Option<DataVersion>) -> f64 {
+        if primary.is_none_or(|p| replica.version >= p.version) {
+            return 0.0;
+        }
+        self.0
+            .iter()
+            .find(|(v, _)| *v > replica.version)
+            .map_or(0.0, |(_, at)| at.elapsed().as_secs_f64())
+    }
 }
 
 /// The read route of a process, shared by its workers.
@@ -112,7 +141,17 @@ impl ReadRoute {
     /// The data version of the replica reads go to, as last polled; `None` when reads go to
     /// the primary.
     pub fn version(&self) -> Option<DataVersion> {
+        self.target().map(|(_, v)| v)
+    }
+
+    /// The replica reads go to and its data version, read together.
+    pub fn target(&self) -> Option<(usize, DataVersion)> {
         let i = self.chosen()?;
+        Some((i, self.version_of(i)?))
+    }
+
+    /// The data version of replica `i`, as last polled.
+    pub fn version_of(&self, i: usize) -> Option<DataVersion> {
         self.states.read().ok()?.get(i)?.version
     }
 
@@ -220,10 +259,13 @@ fn monitor(
 ) {
     let mut conns: Vec<Option<PgConnection>> = urls.iter().map(|_| None).collect();
     let mut retry_at: Vec<Instant> = urls.iter().map(|_| Instant::now()).collect();
+    let mut history = PrimaryHistory::default();
     while let Some(route) = route.upgrade() {
+        let primary = primary_version();
+        history.saw(primary);
         for (i, url) in urls.iter().enumerate() {
             if conns[i].is_none() && Instant::now() >= retry_at[i] {
-                match super::connect(&with_connect_timeout(url)) {
+                match super::connect(&monitor_url(url)) {
                     Ok(conn) => conns[i] = Some(conn),
                     Err(e) => {
                         retry_at[i] = Instant::now() + RETRY;
@@ -233,7 +275,7 @@ fn monitor(
             }
             if let Some(conn) = conns[i].as_mut() {
                 match poll(conn) {
-                    Ok(version) => record(&route, i, Ok((version, primary_version()))),
+                    Ok(version) => record(&route, i, Ok((version, history.lag(version, primary)))),
                     Err(e) => {
                         conns[i] = None;
                         retry_at[i] = Instant::now() + RETRY;
@@ -242,7 +284,7 @@ fn monitor(
                 }
             }
         }
-        route.choose(primary_version());
+        route.choose(primary);
         drop(route);
         std::thread::sleep(POLL);
     }
@@ -260,8 +302,8 @@ fn poll(conn: &mut PgConnection) -> QueryResult<DataVersion> {
     releases::data_version_sync(conn)
 }
 
-/// Records a poll of replica `i`: its version, and the primary's as this process knows it.
-fn record(route: &ReadRoute, i: usize, seen: Result<(DataVersion, Option<DataVersion>), String>) {
+/// Records a poll of replica `i`: its version and its lag in seconds, or why it failed.
+fn record(route: &ReadRoute, i: usize, seen: Result<(DataVersion, f64), String>) {
     if let Ok(mut states) = route.states.write() {
         if let Some(state) = states.get_mut(i) {
             if state.reachable != seen.is_ok() {
@@ -273,16 +315,8 @@ fn record(route: &ReadRoute, i: usize, seen: Result<(DataVersion, Option<DataVer
                 }
             }
             match seen {
-                Ok((version, primary)) => {
-                    let behind = primary.is_some_and(|p| version.version < p.version);
-                    state.behind_since = match (behind, state.behind_since) {
-                        (false, _) => None,
-                        (true, Some(since)) => Some(since),
-                        (true, None) => Some(Instant::now()),
-                    };
-                    state.lag_secs = state
-                        .behind_since
-                        .map_or(0.0, |since| since.elapsed().as_secs_f64());
+                Ok((version, lag)) => {
+                    state.lag_secs = lag;
                     state.reachable = true;
                     state.version = Some(version);
                     state.error = None;
@@ -294,29 +328,49 @@ fn record(route: &ReadRoute, i: usize, seen: Result<(DataVersion, Option<DataVer
             }
         }
     }
-    if let Some(i) = route.chosen() {
+    // The replica in use turned unhealthy: reads go to the primary at once. Another replica is
+    // chosen at the end of the round, only if it has caught up.
+    if route.chosen() == Some(i) {
         let down = route
             .states
             .read()
             .ok()
             .and_then(|s| s.get(i).map(|s| !route.healthy(s)))
             .unwrap_or(true);
-        if down {
-            route.choose(None);
+        if down
+            && route
+                .chosen
+                .compare_exchange(i, PRIMARY, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            log::warn!(
+                "replica left (lag at most {:?}); reads go to the primary: {}",
+                route.max_lag,
+                states_line(&route.states())
+            );
         }
     }
 }
 
-/// A monitor must not hang on a replica that drops packets: connecting gives up after 2 s
-/// unless the URL says otherwise.
-fn with_connect_timeout(url: &str) -> String {
-    if url.contains("connect_timeout") {
-        url.to_owned()
-    } else if url.contains('?') {
-        format!("{url}&connect_timeout=2")
-    } else {
-        format!("{url}?connect_timeout=2")
+/// A monitor must not hang on a replica that drops packets: connecting gives up after 2 s, a
+/// poll after 1 s, and an established connection whose host vanished is dropped within about
+/// 5 s (TCP keepalives and user timeout), unless the URL says otherwise.
+fn monitor_url(url: &str) -> String {
+    let mut url = url.to_owned();
+    for (name, value) in [
+        ("connect_timeout", "2"),
+        ("keepalives_idle", "2"),
+        ("keepalives_interval", "1"),
+        ("keepalives_count", "2"),
+        ("tcp_user_timeout", "5000"),
+        ("options", "-c%20statement_timeout%3D1000"),
+    ] {
+        if !url.contains(&format!("{name}=")) {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str(&format!("{name}={value}"));
+        }
     }
+    url
 }
 
 #[cfg(test)]
@@ -340,14 +394,29 @@ mod tests {
     }
 
     #[test]
+    fn lag_is_how_long_ago_the_primary_first_held_a_newer_version() {
+        let mut history = PrimaryHistory::default();
+        history.saw(Some(version(5)));
+        history.saw(Some(version(6)));
+        assert_eq!(history.lag(version(6), Some(version(6))), 0.0);
+        assert_eq!(history.lag(version(9), None), 0.0, "primary unknown");
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(history.lag(version(5), Some(version(6))) >= 0.02);
+        history.saw(Some(version(7)));
+        // Still timed from version 6, the first it lacks, not reset by the newer one.
+        assert!(history.lag(version(5), Some(version(7))) >= 0.02);
+        assert!(history.lag(version(6), Some(version(7))) < 0.02);
+    }
+
+    #[test]
     fn a_caught_up_replica_serves_and_labels_answers_with_its_own_version() {
         let route = route(Duration::from_secs(10));
         assert_eq!(route.chosen(), None);
-        record(&route, 0, Ok((version(5), Some(version(5)))));
+        record(&route, 0, Ok((version(5), 0.0)));
         route.choose(Some(version(5)));
         assert_eq!(route.chosen(), Some(0));
         // Behind, but not for long: it keeps serving, labelled with what it holds.
-        record(&route, 0, Ok((version(5), Some(version(6)))));
+        record(&route, 0, Ok((version(5), 1.0)));
         route.choose(Some(version(6)));
         assert_eq!(route.chosen(), Some(0));
         assert_eq!(route.version().map(|v| v.version), Some(5));
@@ -355,18 +424,21 @@ mod tests {
 
     #[test]
     fn a_replica_behind_too_long_or_gone_is_left_and_taken_back_once_caught_up() {
-        let route = route(Duration::ZERO);
-        record(&route, 0, Ok((version(5), Some(version(5)))));
+        let route = route(Duration::from_secs(2));
+        record(&route, 0, Ok((version(5), 0.0)));
         route.choose(Some(version(5)));
         assert_eq!(route.chosen(), Some(0));
-        record(&route, 0, Ok((version(5), Some(version(6)))));
+        record(&route, 0, Ok((version(5), 2.5)));
         assert_eq!(route.chosen(), None, "behind longer than the limit");
         assert_eq!(
             route.version(),
             None,
             "answers are labelled by the primary then"
         );
-        record(&route, 0, Ok((version(6), Some(version(6)))));
+        record(&route, 0, Ok((version(5), 0.5)));
+        route.choose(Some(version(6)));
+        assert_eq!(route.chosen(), None, "not taken back while behind");
+        record(&route, 0, Ok((version(6), 0.0)));
         route.choose(Some(version(6)));
         assert_eq!(route.chosen(), Some(0), "taken back once caught up");
         let before = route.losses.load(Ordering::Relaxed);
@@ -376,7 +448,7 @@ mod tests {
             route.losses.load(Ordering::Relaxed) > before,
             "pools ping before reuse"
         );
-        record(&route, 0, Ok((version(6), Some(version(6)))));
+        record(&route, 0, Ok((version(6), 0.0)));
         route.choose(Some(version(6)));
         route.failed(0);
         assert_eq!(route.chosen(), None, "a failed checkout leaves it at once");

@@ -1224,20 +1224,24 @@ async fn sitemap(req: HttpRequest, db: web::Data<Database>) -> Result<HttpRespon
             Ok((indicators, newest))
         })
         .await?;
+    let known = known(&req, &db).await?;
     let mut paths = vec!["/".to_owned(), "/releases".to_owned()];
+    let mut places = std::collections::BTreeSet::new();
     for s in sources.iter() {
         paths.push(format!("/sources/{}", s.id));
         if let Some(code) = &s.place_code {
-            for len in [2, 4, 6, 9, 12, 13] {
-                if code.len() >= len && Level::of_code(&code[..len]).is_some() {
-                    paths.push(format!("/places/{}", &code[..len]));
-                }
-            }
+            // The place and every place above it (codes nest), as far as they exist.
+            places.extend(
+                (1..=code.len())
+                    .filter_map(|len| code.get(..len))
+                    .filter(|prefix| known.places.contains_key(*prefix))
+                    .map(str::to_owned),
+            );
         }
     }
+    paths.extend(places.iter().map(|code| format!("/places/{code}")));
     paths.extend(indicators.iter().map(|i| format!("/indicators/{}", i.code)));
     paths.extend(newest.iter().map(|r| format!("/releases/{}", r.id)));
-    paths.dedup();
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );

@@ -58,7 +58,7 @@ pub async fn csv_response<R: 'static, K: 'static>(
         .and_then(|id| id.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let stream = export_stream(db.clone(), (slot, memory), export, request_id);
+    let stream = export_stream(db.pinned(), (slot, memory), export, request_id);
     Ok(response.streaming(stream))
 }
 

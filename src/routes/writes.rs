@@ -546,16 +546,17 @@ pub async fn post_import(
             ))
         }
     };
-    // One import at a time; the others wait, as for a connection (imports serialize on the
-    // loads' lock anyway). Held until the import ends, even if its client leaves first.
+    // The body is on disk before anything waits: no connection and no import permit is held
+    // while a client sends it.
+    let file = spool_body(payload, imports.max_bytes, "an import (IMPORT_MAX_BYTES)").await?;
+    // Then one import at a time; the others wait, as for a connection (imports serialize on
+    // the loads' lock anyway). Held until the import ends, even if its client leaves first.
     let permit = imports
         .permit
         .clone()
         .acquire_owned()
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("import permit: {e}")))?;
-    // The body is on disk before the database is touched: no connection waits on the client.
-    let file = spool_body(payload, imports.max_bytes, "an import (IMPORT_MAX_BYTES)").await?;
     let input = if csv {
         crate::import::Input::Csv(Box::new(file))
     } else {
