@@ -108,6 +108,10 @@ sql("REPLICA_PSQL", "SELECT pg_wal_replay_pause()")
 text2 = "甲村脱贫110人。乙村脱贫220人。丙村脱贫330人。"
 release = publish("drill-2", text2, [("110", "甲村脱贫110人"), ("220", "乙村脱贫220人"), ("330", "丙村脱贫330人")])
 v2 = int(sql("PRIMARY_PSQL", "SELECT version FROM data_version"))
+# The instance that took the write reads what it wrote at once (from the primary, as its replica
+# has not replayed it); the other one keeps the replica's older data, labelled as such.
+check(listing(A) == (v2, 6), f"A, which wrote, reads its write at once: {listing(A)}")
+check(listing(B)[0] < v2, f"B, which did not, still reads the paused replica: {listing(B)}")
 violations, seen, refused = [], set(), []
 deadline = time.time() + 4
 while time.time() < deadline:
@@ -126,6 +130,7 @@ check(not violations, f"no answer labelled {v2} without the rows of {v2}: {viola
 check(not refused, f"every read answered while replay was paused: {refused[:3]}")
 check((B, v1) in seen, "B answered from the paused replica, labelled with the replica's version")
 check(ready(A)["reads_from"] == "primary", "A left the replica once it was 2 s behind")
+check(ready(B)["reads_from"] == "replica", "B stays on the replica it tolerates")
 check(listing(A) == (v2, 6) and "drill-2" in get(A + "/v1/observations?place=110101001")[2].decode(),
       "A answers the new rows from the primary, labelled with the new version")
 released_at = sql("PRIMARY_PSQL", f"SELECT to_char((released_at - interval '1 microsecond') AT TIME ZONE 'UTC', "

@@ -239,7 +239,7 @@ impl Database {
             Some(ReadTarget::Primary) => None,
             // The replica the request started on, while it still serves.
             Some(ReadTarget::Replica(i)) => chosen.filter(|c| *c == i),
-            None => chosen,
+            None => self.shared.route.target().map(|(i, _)| i),
         };
         match replica.and_then(|i| self.replicas.get(i).map(|pool| (pool, i))) {
             Some((pool, i)) => (pool, Some(i)),

@@ -7,7 +7,7 @@
 //! a replica, answers are labelled with the version that replica holds (read from it, never
 //! from the primary), so no answer carries a newer version than its rows.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -78,6 +78,9 @@ pub struct ReadRoute {
     /// or comes back, so that pooled connections are pinged before their next use instead of
     /// failing a request on a server that restarted.
     losses: Arc<AtomicU64>,
+    /// The newest data version a write of this process committed: a replica that has not
+    /// replayed it serves none of this process's reads until it has.
+    written: AtomicI64,
 }
 
 impl ReadRoute {
@@ -88,6 +91,7 @@ impl ReadRoute {
             chosen: AtomicUsize::new(PRIMARY),
             states: RwLock::new(Vec::new()),
             losses: Arc::default(),
+            written: AtomicI64::new(i64::MIN),
         })
     }
 
@@ -111,6 +115,7 @@ impl ReadRoute {
                     .collect(),
             ),
             losses: Arc::default(),
+            written: AtomicI64::new(i64::MIN),
         });
         if !replicas.is_empty() {
             let weak = Arc::downgrade(&route);
@@ -144,10 +149,17 @@ impl ReadRoute {
         self.target().map(|(_, v)| v)
     }
 
-    /// The replica reads go to and its data version, read together.
+    /// The replica reads go to and its data version, read together; none while it has not
+    /// replayed this process's own latest write.
     pub fn target(&self) -> Option<(usize, DataVersion)> {
         let i = self.chosen()?;
-        Some((i, self.version_of(i)?))
+        let version = self.version_of(i)?;
+        (version.version >= self.written.load(Ordering::Acquire)).then_some((i, version))
+    }
+
+    /// A write of this process committed `version`.
+    pub fn wrote(&self, version: i64) {
+        self.written.fetch_max(version, Ordering::AcqRel);
     }
 
     /// The data version of replica `i`, as last polled.
@@ -390,6 +402,7 @@ mod tests {
             chosen: AtomicUsize::new(PRIMARY),
             states: RwLock::new(vec![ReplicaState::default()]),
             losses: Arc::default(),
+            written: AtomicI64::new(i64::MIN),
         }
     }
 
@@ -420,6 +433,11 @@ mod tests {
         route.choose(Some(version(6)));
         assert_eq!(route.chosen(), Some(0));
         assert_eq!(route.version().map(|v| v.version), Some(5));
+        // This process wrote version 6: its reads go to the primary until the replica has it.
+        route.wrote(6);
+        assert_eq!(route.target(), None);
+        record(&route, 0, Ok((version(6), 0.0)));
+        assert_eq!(route.target().map(|(i, v)| (i, v.version)), Some((0, 6)));
     }
 
     #[test]

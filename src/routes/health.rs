@@ -78,7 +78,7 @@ pub async fn readyz(db: web::Data<Database>) -> Result<HttpResponse, ApiError> {
         }
     };
     let route = db.read_route();
-    let serving = route.chosen();
+    let serving = route.target().map(|(i, _)| i);
     Ok(HttpResponse::Ok().json(Readiness {
         status: "ready",
         reads_from: if serving.is_some() {

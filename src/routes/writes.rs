@@ -194,10 +194,15 @@ async fn in_transaction<T>(
     Ok(value)
 }
 
-/// This instance's answers carry the version a write of its own committed, at once.
+/// This instance's answers carry the version a write of its own committed, at once, and read
+/// from the primary until the replica they would read has replayed it: a publisher reads what
+/// it wrote.
 fn advance(req: &HttpRequest, version: db::releases::DataVersion) {
     if let Some(watch) = req.app_data::<web::Data<std::sync::Arc<db::watch::VersionWatch>>>() {
         watch.advance(version);
+    }
+    if let Some(db) = req.app_data::<web::Data<Database>>() {
+        db.read_route().wrote(version.version);
     }
 }
 
