@@ -98,33 +98,49 @@ pub fn split_list(parameter: &str, raw: &str) -> Result<Vec<String>, ApiError> {
 /// The largest JSON body a write takes (a source travels whole, its full text included).
 pub const JSON_BODY_MAX_BYTES: usize = 16 << 20;
 
+/// The next chunk of a request body, or 413 once the chunks read (`read`, kept by the caller)
+/// pass `max` bytes (`what` names the body in the message).
+async fn next_chunk(
+    payload: &mut actix_web::web::Payload,
+    read: &mut u64,
+    max: u64,
+    what: &str,
+) -> Result<Option<actix_web::web::Bytes>, ApiError> {
+    use futures_util::StreamExt;
+    let Some(chunk) = payload.next().await else {
+        return Ok(None);
+    };
+    let chunk = chunk.map_err(|e| {
+        ApiError::body(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            vec![FieldError::new(
+                "",
+                format!("the body could not be read: {e}"),
+            )],
+        )
+    })?;
+    *read += chunk.len() as u64;
+    if *read > max {
+        return Err(ApiError::limit(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Payload too large",
+            format!("{what} is at most {max} bytes"),
+            None,
+        ));
+    }
+    Ok(Some(chunk))
+}
+
 /// A request body, whole, or 413 past `max` bytes (`what` names it in the message).
 pub async fn read_body(
     mut payload: actix_web::web::Payload,
     max: u64,
     what: &str,
 ) -> Result<Vec<u8>, ApiError> {
-    use futures_util::StreamExt;
     let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::body(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                vec![FieldError::new(
-                    "",
-                    format!("the body could not be read: {e}"),
-                )],
-            )
-        })?;
-        if (body.len() + chunk.len()) as u64 > max {
-            return Err(ApiError::limit(
-                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "Payload too large",
-                format!("{what} is at most {max} bytes"),
-                None,
-            ));
-        }
+    let mut read = 0;
+    while let Some(chunk) = next_chunk(&mut payload, &mut read, max, what).await? {
         body.extend_from_slice(&chunk);
     }
     Ok(body)
@@ -138,7 +154,6 @@ pub async fn spool_body(
     max: u64,
     what: &str,
 ) -> Result<std::fs::File, ApiError> {
-    use futures_util::StreamExt;
     use std::io::{Seek, Write};
     const GATHER: usize = 1024 * 1024;
     let io = |e: std::io::Error| ApiError::internal(anyhow::anyhow!("spooling {what}: {e}"));
@@ -156,27 +171,8 @@ pub async fn spool_body(
         .map_err(|e| ApiError::internal(anyhow::anyhow!("spooling {what}: {e}")))?
         .map_err(io)?;
     let mut buf = Vec::with_capacity(GATHER);
-    let mut total = 0u64;
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::body(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                vec![FieldError::new(
-                    "",
-                    format!("the body could not be read: {e}"),
-                )],
-            )
-        })?;
-        total += chunk.len() as u64;
-        if total > max {
-            return Err(ApiError::limit(
-                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "payload-too-large",
-                "Payload too large",
-                format!("{what} is at most {max} bytes"),
-                None,
-            ));
-        }
+    let mut read = 0;
+    while let Some(chunk) = next_chunk(&mut payload, &mut read, max, what).await? {
         buf.extend_from_slice(&chunk);
         if buf.len() >= GATHER {
             file = write(

@@ -208,6 +208,7 @@ fn category_name(category: &str, lang: Lang) -> String {
 }
 
 /// A link to another place, with its name.
+#[derive(Clone)]
 pub struct PlaceLink {
     pub href: String,
     pub name: String,
@@ -239,6 +240,7 @@ fn parent_names(known: &db::memo::KnownCodes, code: &str, lang: Lang) -> String 
 }
 
 /// One figure as a page shows it.
+#[derive(Clone)]
 pub struct Figure {
     pub id: i64,
     pub anchor: String,
@@ -547,12 +549,12 @@ fn series(code: &str, figures: Vec<Figure>, lang: Lang) -> Series {
         .iter()
         .filter(|f| !f.target)
         .max_by_key(|f| (f.period_end, f.period_start))
-        .map(copy_figure);
+        .cloned();
     let target = figures
         .iter()
         .filter(|f| f.target)
         .max_by_key(|f| (f.period_end, f.period_start))
-        .map(copy_figure);
+        .cloned();
     let progress = match (&latest, &target) {
         (Some(a), Some(t))
             if t.number > 0.0
@@ -599,34 +601,6 @@ fn series(code: &str, figures: Vec<Figure>, lang: Lang) -> Series {
         progress,
         figures,
         chart,
-    }
-}
-
-fn copy_figure(f: &Figure) -> Figure {
-    Figure {
-        id: f.id,
-        anchor: String::new(),
-        indicator_href: f.indicator_href.clone(),
-        indicator_name: f.indicator_name.clone(),
-        indicator_code: f.indicator_code.clone(),
-        place: PlaceLink {
-            href: f.place.href.clone(),
-            name: f.place.name.clone(),
-            code: f.place.code.clone(),
-            parents: f.place.parents.clone(),
-        },
-        period: f.period.clone(),
-        period_start: f.period_start,
-        period_end: f.period_end,
-        target: f.target,
-        value: f.value.clone(),
-        written: f.written.clone(),
-        plain: f.plain.clone(),
-        number: f.number,
-        quote: f.quote.clone(),
-        quote_href: f.quote_href.clone(),
-        note: f.note.clone(),
-        retracted: f.retracted,
     }
 }
 
