@@ -24,3 +24,14 @@ CREATE INDEX observations_series ON observations (place_code, indicator_code);
 SQL
     rm "$3/obs.csv"
 }
+
+# DATABASE_URL's database with the seed and `synth` data for the first TOWNSHIPS townships × 40
+# indicators × 10 years, built once and reused.
+ensure_synthetic() { # binary townships
+    local have
+    have=$(psql -d "${DATABASE_URL#postgres:///}" -Atc "SELECT count(DISTINCT place_code) FROM observations WHERE source_id = 'synthetic'" 2>/dev/null || echo 0)
+    if [ "$have" -lt "$2" ]; then
+        "$1" migrate && "$1" seed >/dev/null
+        "$1" synth --townships "$2" --indicators 40 --years 10
+    fi
+}

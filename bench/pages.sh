@@ -8,6 +8,7 @@
 # Needs wrk. Results go to docs/PERFORMANCE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 db=${DB:-township_stats_pages}
 townships=${TOWNSHIPS:-500}
 secs=${SECS:-15}
@@ -16,11 +17,7 @@ work=$(mktemp -d /tmp/township-pages.XXXXXX)
 bin=target/release/township-stats
 cargo build --release --quiet --locked
 export DATABASE_URL="postgres:///$db"
-have=$(psql -d "$db" -Atc "SELECT count(DISTINCT place_code) FROM observations WHERE source_id = 'synthetic'" 2>/dev/null || echo 0)
-if [ "$have" -lt "$townships" ]; then
-    "$bin" migrate && "$bin" seed >/dev/null
-    "$bin" synth --townships "$townships" --indicators 40 --years 10
-fi
+ensure_synthetic "$bin" "$townships"
 psql -d "$db" -Atc "\\copy (SELECT DISTINCT place_code FROM observations WHERE source_id = 'synthetic') TO '$work/keys.csv'"
 echo "townships: $(wc -l <"$work/keys.csv"); figures a township: $(psql -d "$db" -Atc "SELECT count(*) FROM observations WHERE place_code = (SELECT min(place_code) FROM observations WHERE source_id = 'synthetic')"); $(nproc) cores; wrk -t2 -c16 -d${secs}s"
 pid=

@@ -9,6 +9,7 @@
 # Needs wrk and nginx. Results go to docs/SCALING.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 db=${DB:-township_stats_pages}
 townships=${TOWNSHIPS:-500}
 secs=${SECS:-15}
@@ -17,11 +18,7 @@ chmod 755 "$work"
 bin=target/release/township-stats
 cargo build --release --quiet --locked
 export DATABASE_URL="postgres:///$db"
-have=$(psql -d "$db" -Atc "SELECT count(DISTINCT place_code) FROM observations WHERE source_id = 'synthetic'" 2>/dev/null || echo 0)
-if [ "$have" -lt "$townships" ]; then
-    "$bin" migrate && "$bin" seed >/dev/null
-    "$bin" synth --townships "$townships" --indicators 40 --years 10
-fi
+ensure_synthetic "$bin" "$townships"
 psql -d "$db" -Atc "\\copy (SELECT DISTINCT place_code || ',' || indicator_code FROM observations WHERE source_id = 'synthetic') TO '$work/keys.csv'"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 p1=$(free_port); p2=$(free_port); pc=$(free_port); pn=$(free_port)
